@@ -1,0 +1,128 @@
+"""The one place that decides how every network symbol is named, written in LaTeX and in text.
+
+Symbol names are structured so that no two quantities can share one (hazards: `w1_111` glued
+two weights together):
+
+==========================  ==================  =====================  ================
+quantity                    chain network       wider network          LaTeX (wider)
+==========================  ==================  =====================  ================
+input k                     ``x``               ``x_k``                ``x_{k}``
+target j                    ``y``               ``y_j``                ``y_{j}``
+prediction j                ``yhat``            ``yhat_j``             ``\\hat{y}_{j}``
+weight, node k of l-1 → j   ``w{l}``            ``w{l}_{j}_{k}``       ``w^{(l)}_{jk}``
+bias of node j in layer l   ``b{l}``            ``b{l}_{j}``           ``b^{(l)}_{j}``
+input sum / activation      ``z{l}``, ``a{l}``  ``z{l}_{j}``, …        ``z^{(l)}_{j}``
+delta ∂J/∂z                 ``delta{l}``        ``delta{l}_{j}``       ``\\delta^{(l)}_{j}``
+==========================  ==================  =====================  ================
+
+A *chain network* has one node in every layer (the seed 1-1-1 network is one); its names carry
+the layer only, as a lecture writes `w2`, `z1`, `δ2`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+SUPERSCRIPT_DIGITS = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+
+# Quantities that carry a layer number, and how each is written.
+LAYERED = {"w": "w", "b": "b", "z": "z", "a": "a", "delta": r"\delta"}
+LAYERED_TEXT = {"w": "w", "b": "b", "z": "z", "a": "a", "delta": "δ"}
+# Quantities indexed by node only.
+UNLAYERED = {"x": "x", "y": "y", "yhat": r"\hat{y}"}
+UNLAYERED_TEXT = {"x": "x", "y": "y", "yhat": "ŷ"}
+# Fixed symbols of a derivation.
+SPECIAL = {
+    "J": "J",
+    "eta": r"\eta",
+    "dJ_dyhat": r"\frac{\partial J}{\partial \hat{y}}",
+}
+SPECIAL_TEXT = {"J": "J", "eta": "η", "dJ_dyhat": "∂J/∂ŷ"}
+
+_NAME = re.compile(
+    r"^(?P<stem>delta|yhat|dJ_dyhat|[wbzaxy])(?P<layer>[0-9]+)?(?P<idx>(?:_[0-9]+)*)$"
+)
+
+
+@dataclass(frozen=True)
+class ParsedName:
+    """A network symbol name taken apart: stem, layer (or None) and node indices."""
+
+    stem: str
+    layer: int | None
+    indices: tuple[int, ...]
+
+
+def parse_name(name: str) -> ParsedName | None:
+    """Split a network symbol name into its parts, or None when it is not one."""
+    match = _NAME.match(name)
+    if match is None:
+        return None
+    stem = match["stem"]
+    layer = int(match["layer"]) if match["layer"] else None
+    indices = tuple(int(i) for i in match["idx"].split("_")[1:])
+    if stem in LAYERED and layer is None:
+        return None
+    if stem not in LAYERED and layer is not None:
+        return None
+    if stem == "w" and len(indices) not in (0, 2):
+        return None
+    if stem not in ("w",) and len(indices) > 1:
+        return None
+    return ParsedName(stem, layer, indices)
+
+
+def layered(stem: str, layer: int, *indices: int) -> str:
+    """Name of a layered quantity: `layered("w", 2)` is `w2`, `layered("w", 2, 1, 3)` `w2_1_3`."""
+    return f"{stem}{layer}" + "".join(f"_{i}" for i in indices)
+
+
+def indexed(stem: str, *indices: int) -> str:
+    """Name of an input, target or prediction: `x`, `x_2`, `yhat_1`."""
+    return stem + "".join(f"_{i}" for i in indices)
+
+
+def _joined(indices: tuple[int, ...], sep: str) -> str:
+    texts = [str(i) for i in indices]
+    return sep.join(texts) if any(len(t) > 1 for t in texts) else "".join(texts)
+
+
+def latex_name(name: str) -> str | None:
+    """LaTeX for a network symbol name, or None when `name` is not one."""
+    if name in SPECIAL:
+        return SPECIAL[name]
+    parsed = parse_name(name)
+    if parsed is None:
+        return None
+    if parsed.stem == "dJ_dyhat":
+        sub = _joined(parsed.indices, ",")
+        return rf"\frac{{\partial J}}{{\partial \hat{{y}}_{{{sub}}}}}"
+    if parsed.stem in LAYERED:
+        base = LAYERED[parsed.stem]
+        if not parsed.indices:
+            return f"{base}_{{{parsed.layer}}}"
+        return f"{base}^{{({parsed.layer})}}_{{{_joined(parsed.indices, ',')}}}"
+    base = UNLAYERED[parsed.stem]
+    if not parsed.indices:
+        return base
+    return f"{base}_{{{_joined(parsed.indices, ',')}}}"
+
+
+def text_name(name: str) -> str | None:
+    """Readable Unicode for a network symbol name (`w₂`, `δ⁽²⁾₁`, `ŷ`), or None."""
+    if name in SPECIAL_TEXT:
+        return SPECIAL_TEXT[name]
+    parsed = parse_name(name)
+    if parsed is None:
+        return None
+    if parsed.stem == "dJ_dyhat":
+        return "∂J/∂ŷ" + _joined(parsed.indices, ",").translate(SUBSCRIPT_DIGITS)
+    sub = _joined(parsed.indices, ",").translate(SUBSCRIPT_DIGITS)
+    if parsed.stem in LAYERED:
+        base = LAYERED_TEXT[parsed.stem]
+        if not parsed.indices:
+            return base + str(parsed.layer).translate(SUBSCRIPT_DIGITS)
+        return base + f"({parsed.layer})".translate(SUPERSCRIPT_DIGITS) + sub
+    return UNLAYERED_TEXT[parsed.stem] + sub

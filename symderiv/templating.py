@@ -1,0 +1,151 @@
+"""Jinja environments for the three output formats, and the escaping that keeps them safe.
+
+Math and prose are different types. Anything printed by `symderiv.printing` is wrapped in
+`Math` and passes through untouched; every other string a template emits goes through the
+format's escaper in `finalize`, so a title like `\\input{/etc/passwd}` or `{{ 7*7 }}` prints
+literally. Templates are never built from user text. LaTeX and Markdown templates use
+`<< >>`, `<% %>` and `<# #>` as delimiters so that TeX's braces and `%` stay TeX's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from symderiv import printing
+
+
+class Math(str):
+    """LaTeX (or Unicode text) made by the printer: trusted, never escaped again."""
+
+    __slots__ = ()
+
+
+_LATEX_ESCAPES = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "{": r"\{",
+        "}": r"\}",
+        "$": r"\$",
+        "&": r"\&",
+        "#": r"\#",
+        "^": r"\textasciicircum{}",
+        "_": r"\_",
+        "~": r"\textasciitilde{}",
+        "%": r"\%",
+        "<": r"\textless{}",
+        ">": r"\textgreater{}",
+        "|": r"\textbar{}",
+        "\n": " ",
+        "\r": " ",
+        "σ": r"$\sigma$",
+        "δ": r"$\delta$",
+        "η": r"$\eta$",
+        "∂": r"$\partial$",
+        "ŷ": r"$\hat{y}$",
+        "·": r"$\cdot$",
+        "−": "-",
+        "–": "--",
+        "—": "---",
+        "’": "'",
+    }
+)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|$~>])")
+
+
+def escape_latex(text: str) -> str:
+    """Plain text for a LaTeX document: the ten special characters and a few Unicode ones.
+
+    Other non-ASCII characters, which pdflatex cannot typeset without extra fonts, become `?`.
+    """
+    escaped = text.translate(_LATEX_ESCAPES)
+    return "".join(c if ord(c) < 128 else "?" for c in escaped)
+
+
+def escape_markdown(text: str) -> str:
+    """Plain text for Markdown: punctuation Markdown or math would act on gets a backslash."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _finalizer(escape: Callable[[str], str]) -> Callable[[Any], str]:
+    def finalize(value: Any) -> str:
+        if isinstance(value, Math):
+            return str(value)
+        if isinstance(value, str):
+            return escape(value)
+        if isinstance(value, (bool, int)):
+            return str(value)
+        raise TypeError(f"templates print text or Math, not {type(value).__name__}")
+
+    return finalize
+
+
+def templates_root() -> Path:
+    """The installed `symderiv/templates`, or the repository's `templates/` in a checkout."""
+    installed = resources.files("symderiv") / "templates"
+    if installed.is_dir():
+        return Path(str(installed))
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError("symderiv's templates are missing from this installation")
+
+
+FORMATS = ("text", "latex", "markdown")
+
+
+@cache
+def environment(fmt: str) -> jinja2.Environment:
+    """The environment for `fmt` (one of FORMATS): its loader, escaping and math filters."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    root = templates_root()
+    options: dict[str, Any] = {
+        "loader": jinja2.FileSystemLoader([str(root / fmt), str(root)]),
+        "undefined": jinja2.StrictUndefined,
+        "keep_trailing_newline": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "autoescape": False,
+    }
+    if fmt == "text":
+        options["finalize"] = _finalizer(lambda s: s)
+        to_math = printing.to_text
+    else:
+        options.update(
+            block_start_string="<%",
+            block_end_string="%>",
+            variable_start_string="<<",
+            variable_end_string=">>",
+            comment_start_string="<#",
+            comment_end_string="#>",
+            finalize=_finalizer(escape_latex if fmt == "latex" else escape_markdown),
+        )
+        to_math = printing.to_latex
+    env = jinja2.Environment(**options)
+    env.filters["math"] = lambda expr: Math(to_math(expr))
+    env.filters["partial"] = lambda of, wrt: Math(
+        _partial_text(of, wrt) if fmt == "text" else _partial_latex(of, wrt)
+    )
+    return env
+
+
+def _partial_latex(of: Any, wrt: Any) -> str:
+    return r"\frac{\partial %s}{\partial %s}" % (printing.to_latex(of), printing.to_latex(wrt))
+
+
+def _partial_text(of: Any, wrt: Any) -> str:
+    return f"∂{printing.to_text(of)}/∂{printing.to_text(wrt)}"
+
+
+def render(fmt: str, template: str, **context: Any) -> str:
+    """Render `template` (a file under `templates/<fmt>/`) with plain data as context."""
+    return environment(fmt).get_template(template).render(**context)
