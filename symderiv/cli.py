@@ -121,6 +121,11 @@ def derive(network: Any, tables: dict[str, Any], param: str, fmt: str) -> None:
     click.echo(render_derivation(network, param, fmt), nl=False)
 
 
+from symderiv.cli_steps import steps_command  # noqa: E402 - registered after the group exists
+
+cli.add_command(steps_command)
+
+
 def main() -> None:
     """Entry point of the console script."""
     try:

@@ -5,6 +5,7 @@ A spec is plain validated data; building SymPy expressions from it is `symderiv.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from collections.abc import Mapping
@@ -86,7 +87,7 @@ def validate_layers(layers: tuple[int, ...]) -> None:
             raise SpecError(f"a layer of {size} nodes is wider than the limit of {MAX_WIDTH}.")
     if len(layers) - 1 > MAX_DEPTH:
         raise SpecError(f"{len(layers) - 1} layers is deeper than the limit of {MAX_DEPTH}.")
-    count = sum(n * (m + 1) for m, n in zip(layers, layers[1:]))
+    count = sum(n * (m + 1) for m, n in itertools.pairwise(layers))
     if count > MAX_PARAMETERS:
         raise SpecError(
             f"the network has {count} parameters, more than the limit of {MAX_PARAMETERS}."

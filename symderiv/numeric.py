@@ -1,0 +1,108 @@
+"""Plugging numbers into a derivation: forward values, factor values, deltas and gradients.
+
+Values go through the same local expressions the handout prints (`z2 = w2·a1 + b2`,
+`δ1 = δ2·w2·a1(1 − a1)`), one node at a time, so every number in a worked example is the value
+of an expression shown beside it. Exact input (integers, fractions) stays exact; floating-point
+input is carried at `PRECISION` significant digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symderiv.derivation import Backprop, Factor
+from symderiv.errors import SymderivError
+from symderiv.network import Network
+
+#: Significant digits carried when any input is a float (far more than float64 needs).
+PRECISION = 30
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Numbers for every symbol of the derivation, at one point."""
+
+    values: Mapping[sp.Symbol, sp.Expr]  # inputs, targets, parameters, z, a, ŷ, δ
+    cost: sp.Expr
+    gradients: Mapping[sp.Symbol, sp.Expr]  # parameter -> ∂J/∂parameter
+    exact: bool
+
+    def factor(self, factor: Factor) -> sp.Expr:
+        """The value of one chain-rule factor at this point."""
+        return self._number(factor.value.xreplace(dict(self.values)))
+
+    def _number(self, expr: sp.Expr) -> sp.Expr:
+        return expr if self.exact else expr.evalf(PRECISION)
+
+
+def evaluate(backprop: Backprop, point: Mapping[sp.Symbol, sp.Expr]) -> Evaluation:
+    """Run the forward pass, then the backward pass, on the numbers in `point`.
+
+    `point` gives every input, target, weight and bias (and `∂J/∂ŷ` when the cost is abstract).
+    """
+    network = backprop.network
+    exact = all(not v.has(sp.Float) for v in point.values())
+
+    def number(expr: sp.Expr) -> sp.Expr:
+        return expr if exact else expr.evalf(PRECISION)
+
+    values: dict[sp.Symbol, sp.Expr] = dict(point)
+    # Forward pass: z then a, node by node, layer by layer.
+    for node in network.nodes:
+        values[node.z] = number(node.z_definition.xreplace(values))
+        values[node.a] = number(node.a_definition.xreplace(values))
+    cost = number(network.cost_expression.xreplace(values))
+    # Backward pass: each delta from the ones above it (output layer first).
+    for delta in backprop.deltas:
+        values[delta.symbol] = number(delta.value.xreplace(values))
+    gradients = {g.parameter: number(g.value.xreplace(values)) for g in backprop.gradients}
+    return Evaluation(values, cost, gradients, exact)
+
+
+Nested = list  # per-layer nested lists in the W[l][j][k] convention
+
+
+def point_from_lists(
+    network: Network,
+    x: Sequence[sp.Expr],
+    y: Sequence[sp.Expr],
+    W: Sequence[Sequence[Sequence[sp.Expr]]],
+    b: Sequence[Sequence[sp.Expr]],
+) -> dict[sp.Symbol, sp.Expr]:
+    """Map the `x, y, W[l][j][k], b[l][j]` lists (0-based, layer 1 first) onto the symbols.
+
+    Shapes are checked against the network, saying what was expected and what was given.
+    """
+    _check_length("x", x, len(network.inputs))
+    _check_length("y", y, len(network.targets))
+    _check_length("W", W, network.depth, "layers")
+    _check_length("b", b, network.depth, "layers")
+    point: dict[sp.Symbol, sp.Expr] = dict(zip(network.inputs, x))
+    point.update(zip(network.targets, y))
+    for i, layer in enumerate(network.layers):
+        _check_length(f"W[{i}]", W[i], len(layer), "rows (one per node)")
+        _check_length(f"b[{i}]", b[i], len(layer))
+        for j, node in enumerate(layer):
+            _check_length(f"W[{i}][{j}]", W[i][j], len(node.weights), "columns (one per input)")
+            point.update(zip(node.weights, W[i][j]))
+            point[node.bias] = b[i][j]
+    return point
+
+
+def _check_length(name: str, given: Sequence[object], expected: int, what: str = "values") -> None:
+    if not isinstance(given, (list, tuple)):
+        raise SymderivError(f"{name} must be a list of {expected} {what}.")
+    if len(given) != expected:
+        raise SymderivError(f"{name} has {len(given)} {what}, expected {expected}.")
+
+
+def gradient_lists(
+    network: Network, gradients: Mapping[sp.Symbol, sp.Expr]
+) -> tuple[Nested, Nested]:
+    """`(dJ_dW, dJ_db)` as nested lists in the `W[l][j][k]` convention."""
+    d_w = [[[gradients[w] for w in node.weights] for node in layer] for layer in network.layers]
+    d_b = [[gradients[node.bias] for node in layer] for layer in network.layers]
+    return d_w, d_b

@@ -1,0 +1,412 @@
+"""One frozen dataclass per differentiation rule: a step claims `d/d(wrt) expr = result`.
+
+The class is the rule's identity: `rule_id` (snake case of the class name) and `title` (the rule
+as a calculus course names it) are class attributes, never loose strings. Every step stores its
+result, so no printer ever differentiates again, and its children in `substeps`, in the order a
+reader follows them. Rules with named children (a chain rule's outer and inner derivative) read
+them from `substeps` through properties, so the tree has one source of truth.
+
+`Rewrite` is the one step that claims an equality instead of a derivative: `expr = result`, for
+simplifications shown to the reader rather than done silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import sympy as sp
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+Substitution = tuple[sp.Symbol, sp.Expr]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """d/dx f = f', justified by the rule the subclass names."""
+
+    title: ClassVar[str] = "step"
+    rule_id: ClassVar[str] = "step"
+
+    expr: sp.Expr
+    wrt: sp.Symbol
+    result: sp.Expr
+    substeps: tuple[Step, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        base_name = cls.__name__.removesuffix("Rule")
+        cls.rule_id = _CAMEL.sub("_", base_name).lower()
+
+    @property
+    def substitutions(self) -> tuple[Substitution, ...]:
+        """Variables this step introduces, as (symbol, what it stands for)."""
+        return ()
+
+    @property
+    def is_equality(self) -> bool:
+        """True when the step claims `expr = result` rather than `d/d(wrt) expr = result`."""
+        return False
+
+
+# ---------------------------------------------------------------------------- constants
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConstantRule(Step):
+    """d/dx c = 0"""
+
+    title: ClassVar[str] = "constant rule"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeldConstantRule(Step):
+    """∂/∂x f(y) = 0: in a partial derivative every other variable is held constant"""
+
+    title: ClassVar[str] = "other variables held constant"
+    held: tuple[sp.Symbol, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VariableRule(Step):
+    """d/dx x = 1"""
+
+    title: ClassVar[str] = "derivative of the variable"
+
+
+# ---------------------------------------------------------------------------- linearity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConstantMultipleRule(Step):
+    """d/dx c·f(x) = c·f'(x)"""
+
+    title: ClassVar[str] = "constant multiple rule"
+    constant: sp.Expr
+    factor: sp.Expr
+
+    @property
+    def factor_step(self) -> Step:
+        return self.substeps[0]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SumRule(Step):
+    """d/dx (f + g − h) = f' + g' − h'"""
+
+    title: ClassVar[str] = "sum rule"
+    terms: tuple[sp.Expr, ...]
+
+
+# ---------------------------------------------------------------------------- powers, products
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PowerRule(Step):
+    """d/dx x^n = n·x^(n−1) for a constant n (roots and reciprocals included)"""
+
+    title: ClassVar[str] = "power rule"
+    exponent: sp.Expr
+
+    @property
+    def kind(self) -> str:
+        """How a course names this power: integer, reciprocal, square root, root, rational, real."""
+        n = self.exponent
+        if n.is_Integer:
+            return "reciprocal" if n.is_negative else "integer"
+        if n.is_Rational:
+            if abs(n) == sp.S.Half:
+                return "square root"
+            return "root" if abs(n.p) == 1 else "rational"
+        return "real"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProductRule(Step):
+    """d/dx (f·g) = f'·g + f·g' (one factor differentiated at a time)"""
+
+    title: ClassVar[str] = "product rule"
+    factors: tuple[sp.Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuotientRule(Step):
+    """d/dx f/g = (f'·g − f·g')/g²"""
+
+    title: ClassVar[str] = "quotient rule"
+    numerator: sp.Expr
+    denominator: sp.Expr
+
+    @property
+    def numerator_step(self) -> Step:
+        return self.substeps[0]
+
+    @property
+    def denominator_step(self) -> Step:
+        return self.substeps[1]
+
+    @property
+    def combined(self) -> sp.Expr:
+        """(f'·g − f·g')/g² as the formula gives it, before a `Rewrite` substep tidies it."""
+        return self.substeps[2].expr if len(self.substeps) > 2 else self.result
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChainRule(Step):
+    """d/dx f(g(x)) = f'(g(x))·g'(x)"""
+
+    title: ClassVar[str] = "chain rule"
+    outer: sp.Expr  # f, written in `variable`
+    inner: sp.Expr  # g(x)
+    variable: sp.Symbol  # the name given to g(x) while f is differentiated
+
+    @property
+    def outer_step(self) -> Step:
+        return self.substeps[0]
+
+    @property
+    def inner_step(self) -> Step:
+        return self.substeps[1]
+
+    @property
+    def substitutions(self) -> tuple[Substitution, ...]:
+        return ((self.variable, self.inner),)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogarithmicDifferentiation(Step):
+    """d/dx f^g = f^g·d/dx(g·ln f), since f^g = e^(g·ln f)"""
+
+    title: ClassVar[str] = "logarithmic differentiation"
+    base: sp.Expr
+    exponent: sp.Expr
+    logarithm: sp.Expr  # g·ln f, the exponent of e
+
+    @property
+    def logarithm_step(self) -> Step:
+        return self.substeps[0]
+
+
+# ---------------------------------------------------------------------------- exp and log
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExponentialRule(Step):
+    """d/dx a^x = a^x·ln a, so d/dx e^x = e^x"""
+
+    title: ClassVar[str] = "exponential rule"
+    base: sp.Expr
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogRule(Step):
+    """d/dx ln x = 1/x"""
+
+    title: ClassVar[str] = "logarithm rule"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogBaseRule(Step):
+    """d/dx log_b x = 1/(x·ln b), since log_b x = ln x / ln b"""
+
+    title: ClassVar[str] = "logarithm rule, base b"
+    base: sp.Expr
+
+
+# ---------------------------------------------------------------------------- trigonometric
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SinRule(Step):
+    """d/dx sin x = cos x"""
+
+    title: ClassVar[str] = "derivative of sine"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CosRule(Step):
+    """d/dx cos x = −sin x"""
+
+    title: ClassVar[str] = "derivative of cosine"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TanRule(Step):
+    """d/dx tan x = sec² x"""
+
+    title: ClassVar[str] = "derivative of tangent"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecRule(Step):
+    """d/dx sec x = sec x·tan x"""
+
+    title: ClassVar[str] = "derivative of secant"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CscRule(Step):
+    """d/dx csc x = −csc x·cot x"""
+
+    title: ClassVar[str] = "derivative of cosecant"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CotRule(Step):
+    """d/dx cot x = −csc² x"""
+
+    title: ClassVar[str] = "derivative of cotangent"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AsinRule(Step):
+    """d/dx arcsin x = 1/√(1 − x²)"""
+
+    title: ClassVar[str] = "derivative of arcsine"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AcosRule(Step):
+    """d/dx arccos x = −1/√(1 − x²)"""
+
+    title: ClassVar[str] = "derivative of arccosine"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AtanRule(Step):
+    """d/dx arctan x = 1/(1 + x²)"""
+
+    title: ClassVar[str] = "derivative of arctangent"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SinhRule(Step):
+    """d/dx sinh x = cosh x"""
+
+    title: ClassVar[str] = "derivative of hyperbolic sine"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoshRule(Step):
+    """d/dx cosh x = sinh x"""
+
+    title: ClassVar[str] = "derivative of hyperbolic cosine"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TanhRule(Step):
+    """d/dx tanh x = 1 − tanh² x"""
+
+    title: ClassVar[str] = "derivative of hyperbolic tangent"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AbsRule(Step):
+    """d/dx |x| = sign(x), for x ≠ 0"""
+
+    title: ClassVar[str] = "derivative of the absolute value"
+
+
+# ---------------------------------------------------------------------------- activations
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SigmoidRule(Step):
+    """σ'(z) = σ(z)·(1 − σ(z)), derived from σ(z) = 1/(1 + e^(−z))"""
+
+    title: ClassVar[str] = "derivative of the sigmoid"
+    definition: sp.Expr
+
+    @property
+    def definition_step(self) -> Step:
+        return self.substeps[0]
+
+    @property
+    def rewrite_step(self) -> Step:
+        return self.substeps[1]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReluRule(Step):
+    """ReLU'(z) = 1 for z > 0 and 0 for z < 0; taken as 0 at z = 0"""
+
+    title: ClassVar[str] = "derivative of ReLU"
+    definition: sp.Expr  # the piecewise form
+    convention: str  # what is used where ReLU has no derivative
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SoftplusRule(Step):
+    """softplus'(z) = σ(z), derived from softplus(z) = ln(1 + e^z)"""
+
+    title: ClassVar[str] = "derivative of softplus"
+    definition: sp.Expr
+
+    @property
+    def definition_step(self) -> Step:
+        return self.substeps[0]
+
+    @property
+    def rewrite_step(self) -> Step:
+        return self.substeps[1]
+
+
+# ---------------------------------------------------------------------------- the rest
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rewrite(Step):
+    """expr = result: a simplification shown as its own step, never done silently"""
+
+    title: ClassVar[str] = "rewrite"
+    reason: str  # plain ASCII prose: why the two forms are equal
+    identities: tuple[tuple[sp.Expr, sp.Expr], ...] = ()  # equalities the rewrite uses
+
+    @property
+    def is_equality(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fallback(Step):
+    """d/dx f computed by SymPy: no named rule applies, the result is still right"""
+
+    title: ClassVar[str] = "derivative computed by SymPy (no named rule)"
+    reason: str  # plain ASCII prose
+
+
+RULES: tuple[type[Step], ...] = (
+    ConstantRule,
+    HeldConstantRule,
+    VariableRule,
+    ConstantMultipleRule,
+    SumRule,
+    PowerRule,
+    ProductRule,
+    QuotientRule,
+    ChainRule,
+    LogarithmicDifferentiation,
+    ExponentialRule,
+    LogRule,
+    LogBaseRule,
+    SinRule,
+    CosRule,
+    TanRule,
+    SecRule,
+    CscRule,
+    CotRule,
+    AsinRule,
+    AcosRule,
+    AtanRule,
+    SinhRule,
+    CoshRule,
+    TanhRule,
+    AbsRule,
+    SigmoidRule,
+    ReluRule,
+    SoftplusRule,
+    Rewrite,
+    Fallback,
+)
+"""Every rule, in the order a course meets them; renderers test that each has a template."""
