@@ -5,17 +5,13 @@ Bad input of any kind ends in one line on stderr and exit status 2, never a trac
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from symderiv.cli_options import network_options
 from symderiv.errors import SymderivError
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Group(click.Group):
@@ -30,48 +26,6 @@ class Group(click.Group):
         except RecursionError:
             click.echo("symderiv: error: the expression is nested too deeply to handle.", err=True)
             ctx.exit(2)
-
-
-def network_options(func: F) -> F:
-    """`[SPEC]` and the flags that describe a network; flags override the spec file."""
-
-    @click.argument("spec", required=False, type=click.Path(dir_okay=False, path_type=Path))
-    @click.option("--layers", metavar="N0-N1-...", help="Layer sizes, inputs first [1-1-1].")
-    @click.option(
-        "--activation",
-        "hidden_activation",
-        metavar="NAME",
-        help="Hidden activation: sigmoid, tanh, relu, softplus, linear [sigmoid].",
-    )
-    @click.option(
-        "--output-activation", metavar="NAME", help="Output activation, same choices [sigmoid]."
-    )
-    @click.option(
-        "--cost",
-        metavar="NAME",
-        help="squared_error, half_squared_error, binary_cross_entropy, abstract [squared_error].",
-    )
-    @functools.wraps(func)
-    def wrapper(
-        spec: Path | None,
-        layers: str | None,
-        hidden_activation: str | None,
-        output_activation: str | None,
-        cost: str | None,
-        **kwargs: Any,
-    ) -> Any:
-        from symderiv.spec import NetworkSpec, load_spec, parse_layers
-
-        base, tables = load_spec(spec) if spec is not None else (NetworkSpec(), {})
-        network = base.with_options(
-            layers=parse_layers(layers) if layers is not None else None,
-            hidden_activation=hidden_activation,
-            output_activation=output_activation,
-            cost=cost,
-        )
-        return func(network=network, tables=tables, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
