@@ -13,6 +13,7 @@ from typing import Any
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from symderiv import naming
@@ -43,7 +44,7 @@ class HandoutLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the handout's symbol names and the order terms were built in."""
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
-        super().__init__({"order": "none", **(settings or {})})
+        super().__init__({"order": "none", "ln_notation": True, **(settings or {})})
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         name = naming.latex_name(expr.name)
@@ -71,7 +72,7 @@ class HandoutTextPrinter(StrPrinter):
     """SymPy's string printer with Unicode names (`ŷ`, `w₂`, `σ(z₁)`)."""
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
-        super().__init__({"order": "none", **(settings or {})})
+        super().__init__({"order": "none", "ln_notation": True, **(settings or {})})
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         name = naming.text_name(expr.name)
@@ -106,3 +107,44 @@ def _as_expr(value: Any) -> sp.Basic:
     if isinstance(value, Fraction):
         return sp.Rational(value.numerator, value.denominator)
     return sp.Integer(value) if isinstance(value, int) else sp.Float(value)
+
+
+_COMMAND = re.compile(r"\\(left|right|mathrm|operatorname|text|mathbf)\b|[{}]")
+_OTHER_COMMAND = re.compile(r"\\[A-Za-z]+")
+
+
+def visible_width(latex: str) -> int:
+    """Rough count of the characters a LaTeX formula shows (commands count as one)."""
+    return len(_OTHER_COMMAND.sub("x", _COMMAND.sub("", latex)))
+
+
+def latex_lines(expr: sp.Expr, width: int = 56) -> list[str]:
+    """LaTeX for `expr` broken into lines of about `width` characters, for `aligned` blocks.
+
+    Products break between factors and sums between terms; continuation lines start with
+    their operator. A formula that fits, or cannot be broken, is one line.
+    """
+    printer = HandoutLatexPrinter()
+    whole = printer.doprint(expr)
+    if visible_width(whole) <= width or not isinstance(expr, (sp.Mul, sp.Add)):
+        return [whole]
+    if isinstance(expr, sp.Mul):
+        operator, level = r"\cdot ", PRECEDENCE["Mul"]
+    else:
+        operator, level = "+ ", PRECEDENCE["Add"]
+    lines: list[str] = []
+    current = ""
+    for arg in expr.args:
+        text = printer.parenthesize(arg, level, strict=False)
+        if isinstance(expr, sp.Add) and text.startswith("- "):
+            text, join = text[2:], "- "
+        else:
+            join = operator
+        if current and visible_width(current + text) > width:
+            lines.append(current)
+            current = join + text
+        else:
+            current = (current + (" " + join if isinstance(expr, sp.Add) else " ") + text
+                       if current else text)  # fmt: skip
+    lines.append(current)
+    return lines

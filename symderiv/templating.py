@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
+import sympy as sp
 
 from symderiv import printing
 
@@ -76,13 +78,19 @@ def escape_markdown(text: str) -> str:
 
 
 def _finalizer(escape: Callable[[str], str]) -> Callable[[Any], str]:
+    """Escape plain text; pass printed math and the output of the templates' own macros.
+
+    With `autoescape` on, Jinja marks what templates produce (macro output) as `Markup`; the
+    `Markup` this returns is not escaped again by Jinja's HTML escaping.
+    """
+
     def finalize(value: Any) -> str:
-        if isinstance(value, Math):
-            return str(value)
+        if isinstance(value, (Math, markupsafe.Markup)):
+            return markupsafe.Markup(value)
         if isinstance(value, str):
-            return escape(value)
+            return markupsafe.Markup(escape(value))
         if isinstance(value, (bool, int)):
-            return str(value)
+            return markupsafe.Markup(value)
         raise TypeError(f"templates print text or Math, not {type(value).__name__}")
 
     return finalize
@@ -128,10 +136,17 @@ def environment(fmt: str) -> jinja2.Environment:
             comment_start_string="<#",
             comment_end_string="#>",
             finalize=_finalizer(escape_latex if fmt == "latex" else escape_markdown),
+            autoescape=True,
         )
         to_math = printing.to_latex
     env = jinja2.Environment(**options)
     env.filters["math"] = lambda expr: Math(to_math(expr))
+    # LaTeX from symderiv's own registries (activation symbols), never from a user.
+    env.filters["trusted_latex"] = Math
+    env.filters["math_lines"] = lambda expr: [
+        Math(line) for line in (printing.latex_lines(expr) if fmt == "latex" else [to_math(expr)])
+    ]
+    env.filters["derivative"] = lambda expr, wrt: Math(to_math(sp.Derivative(expr, wrt)))
     env.filters["partial"] = lambda of, wrt: Math(
         _partial_text(of, wrt) if fmt == "text" else _partial_latex(of, wrt)
     )
@@ -148,4 +163,6 @@ def _partial_text(of: Any, wrt: Any) -> str:
 
 def render(fmt: str, template: str, **context: Any) -> str:
     """Render `template` (a file under `templates/<fmt>/`) with plain data as context."""
-    return environment(fmt).get_template(template).render(**context)
+    from symderiv import __version__
+
+    return environment(fmt).get_template(template).render(version=__version__, **context)
