@@ -72,7 +72,7 @@ class HandoutTextPrinter(StrPrinter):
     """SymPy's string printer with Unicode names (`ŷ`, `w₂`, `σ(z₁)`)."""
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
-        super().__init__({"order": "none", "ln_notation": True, **(settings or {})})
+        super().__init__({"order": "none", **(settings or {})})
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         name = naming.text_name(expr.name)
