@@ -7,10 +7,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from symderiv.derivation import Backprop, Gradient, derive
 from symderiv.spec import NetworkSpec
 
-__all__ = ["derive", "render_derivation", "select_gradients"]
+__all__ = [
+    "derive",
+    "render_derivation",
+    "render_handout",
+    "select_gradients",
+    "write_handout",
+]
 
 
 def select_gradients(backprop: Backprop, param: str) -> list[Gradient]:
@@ -21,11 +29,92 @@ def select_gradients(backprop: Backprop, param: str) -> list[Gradient]:
 
 
 def render_derivation(spec: NetworkSpec | None, param: str = "all", fmt: str = "text") -> str:
-    """The chain-rule derivation of `param` (or all parameters) as text, LaTeX or Markdown."""
+    """The chain-rule derivation of `param` (or all parameters) as text, LaTeX or Markdown.
+
+    LaTeX and Markdown give the handout's sections for those gradients, as a fragment.
+    """
     from symderiv.templating import render
     from symderiv.views import derivation_context
 
     backprop = derive(spec)
     gradients = select_gradients(backprop, param)
-    extension = {"text": "txt", "latex": "tex", "markdown": "md"}[fmt]
-    return render(fmt, f"derive.{extension}.jinja", **derivation_context(backprop, gradients))
+    if fmt == "text":
+        return render("text", "derive.txt.jinja", **derivation_context(backprop, gradients))
+    from symderiv.handout import build_handout
+
+    handout = build_handout(backprop, gradients=gradients)
+    return render_handout(handout, "md" if fmt == "markdown" else "tex", fragment=True)
+
+
+FORMAT_NAMES = {"md": "markdown", "tex": "latex", "pdf": "pdf"}
+
+
+def parse_formats(text: str) -> list[str]:
+    """`"md,tex,pdf"` to `["md", "tex", "pdf"]`, refusing anything else by name."""
+    from symderiv.errors import SymderivError, did_you_mean
+
+    formats = [part.strip().lower() for part in text.split(",") if part.strip()]
+    if not formats:
+        raise SymderivError("no format given: use md, tex and/or pdf, e.g. --format md,tex.")
+    for fmt in formats:
+        if fmt not in FORMAT_NAMES:
+            raise SymderivError(did_you_mean("format", fmt, FORMAT_NAMES))
+    return list(dict.fromkeys(formats))
+
+
+def render_handout(handout: object, fmt: str, *, fragment: bool = False) -> str:
+    """The handout as Markdown (`md`) or LaTeX (`tex`) text."""
+    from symderiv.templating import render
+
+    kind = "standalone" if not fragment else "fragment"
+    if fmt == "md":
+        return render("markdown", "handout.md.jinja", handout=handout, layout=f"{kind}.md.jinja")
+    return render("latex", "handout.tex.jinja", handout=handout, layout=f"{kind}.tex.jinja")
+
+
+def write_handout(
+    spec: NetworkSpec | None,
+    out: Path,
+    formats: str = "md,tex,pdf",
+    *,
+    title: str | None = None,
+    name: str = "handout",
+    fragment: bool = False,
+    warmup: bool = False,
+    force: bool = False,
+    pdf_required: bool = True,
+    example: object = None,
+) -> list[str]:
+    """Write the handout files into `out`; returns one line per file written or skipped."""
+    from symderiv import latexbuild, writer
+    from symderiv.errors import SymderivError
+    from symderiv.handout import build_handout
+
+    wanted = parse_formats(formats)
+    base = writer.safe_name(name)
+    if "pdf" in wanted and fragment:
+        raise SymderivError("a --fragment cannot be compiled on its own: drop pdf or --fragment.")
+    pdf = "pdf" in wanted and (pdf_required or latexbuild.find_pdflatex() is not None)
+    if pdf and latexbuild.find_pdflatex() is None:
+        raise SymderivError("pdflatex is not installed: install TeX Live, or leave out pdf.")
+    handout = build_handout(derive(spec), title=title, warmup=warmup, example=example)
+    directory = writer.prepare_directory(out)
+    targets = {fmt: directory / f"{base}.{fmt}" for fmt in wanted}
+    for path in targets.values():  # refuse before writing anything
+        writer.check_replaceable(path, force)
+    report: list[str] = []
+    tex = None
+    for fmt in ("md", "tex"):
+        if fmt in wanted or (fmt == "tex" and pdf):
+            text = render_handout(handout, fmt, fragment=fragment)
+            if fmt == "tex":
+                tex = text
+            if fmt in wanted:
+                writer.write_atomic(targets[fmt], text, force=force)
+                report.append(f"wrote {targets[fmt]}")
+    if pdf and tex is not None:
+        writer.write_atomic(targets["pdf"], latexbuild.compile_pdf(tex), force=force)
+        report.append(f"wrote {targets['pdf']}")
+    elif "pdf" in wanted:
+        report.append("skipped the PDF: pdflatex is not installed (install TeX Live for it)")
+    return report

@@ -6,6 +6,7 @@ Bad input of any kind ends in one line on stderr and exit status 2, never a trac
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -73,6 +74,73 @@ def derive(network: Any, tables: dict[str, Any], param: str, fmt: str) -> None:
     from symderiv.api import render_derivation
 
     click.echo(render_derivation(network, param, fmt), nl=False)
+
+
+@cli.command()
+@network_options
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Directory to write into (created if missing).",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="md,tex,pdf",
+    show_default=True,
+    metavar="md,tex,pdf",
+    help="Which files to write; pdf needs pdflatex (skipped with a note when it is missing "
+    "and not asked for explicitly).",
+)
+@click.option("--title", help="Title of the handout (printed literally, never interpreted).")
+@click.option("--name", default="handout", show_default=True, help="Base name of the files.")
+@click.option("--fragment", is_flag=True, help="LaTeX body to \\input into your own document.")
+@click.option("--warmup", is_flag=True, help="Start with the chain rule on ln(2 + cos x).")
+@click.option("--force", is_flag=True, help="Replace files that symderiv did not write.")
+def handout(
+    network: Any,
+    tables: dict[str, Any],
+    out: Path,
+    formats: str,
+    title: str | None,
+    name: str,
+    fragment: bool,
+    warmup: bool,
+    force: bool,
+) -> None:
+    """Write a lecture handout: the full derivation as Markdown, LaTeX and PDF.
+
+    With no arguments, writes the seed 1-1-1 network's handout into output/.
+    SPEC is an optional TOML file with [network] (and [handout] title) tables.
+
+    \b
+    Examples:
+      symderiv handout
+      symderiv handout --layers 1-2-1 --cost binary-cross-entropy --out notes/
+      symderiv handout spec.toml --format tex --fragment --title "Lecture 4"
+    """
+    from symderiv.api import write_handout
+
+    title = title if title is not None else _table_title(tables)
+    explicit = "--format" in sys.argv or "pdf" not in formats
+    for line in write_handout(
+        network, out, formats, title=title, name=name, fragment=fragment, warmup=warmup,
+        force=force, pdf_required=explicit,
+    ):  # fmt: skip
+        click.echo(line)
+
+
+def _table_title(tables: dict[str, Any]) -> str | None:
+    from symderiv.errors import SpecError
+
+    table = tables.get("handout", {})
+    title = table.get("title") if isinstance(table, dict) else None
+    if title is not None and not isinstance(title, str):
+        raise SpecError("[handout] title must be a string.")
+    return title
 
 
 from symderiv.cli_steps import steps_command  # noqa: E402 - registered after the group exists

@@ -23,8 +23,11 @@ import sympy as sp
 from symderiv import printing
 
 
-class Math(str):
-    """LaTeX (or Unicode text) made by the printer: trusted, never escaped again."""
+class Math(markupsafe.Markup):
+    """LaTeX (or Unicode text) made by the printer: trusted, never escaped again.
+
+    A `Markup`, so that joining it with template literals (`~`) keeps it trusted.
+    """
 
     __slots__ = ()
 
@@ -147,6 +150,9 @@ def environment(fmt: str) -> jinja2.Environment:
         Math(line) for line in (printing.latex_lines(expr) if fmt == "latex" else [to_math(expr)])
     ]
     env.filters["derivative"] = lambda expr, wrt: Math(to_math(sp.Derivative(expr, wrt)))
+    # Unicode names for diagrams (Mermaid labels), from the engine's own symbols only.
+    env.filters["unicode"] = lambda expr: Math(printing.to_text(expr))
+    env.filters["anchor"] = lambda label: Math(re.sub(r"[^a-z0-9]+", "-", str(label).lower()))
     env.filters["partial"] = lambda of, wrt: Math(
         _partial_text(of, wrt) if fmt == "text" else _partial_latex(of, wrt)
     )
@@ -165,4 +171,5 @@ def render(fmt: str, template: str, **context: Any) -> str:
     """Render `template` (a file under `templates/<fmt>/`) with plain data as context."""
     from symderiv import __version__
 
-    return environment(fmt).get_template(template).render(version=__version__, **context)
+    template_ = environment(fmt).get_template(template)
+    return template_.render(version=Math(__version__), **context)
