@@ -125,11 +125,34 @@ def handout(
     from symderiv.api import write_handout
 
     title = title if title is not None else _table_title(tables)
-    explicit = "--format" in sys.argv or "pdf" not in formats
+    source = click.get_current_context().get_parameter_source("formats")
+    explicit = source is not click.core.ParameterSource.DEFAULT
     for line in write_handout(
         network, out, formats, title=title, name=name, fragment=fragment, warmup=warmup,
         force=force, pdf_required=explicit,
     ):  # fmt: skip
+        click.echo(line)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Directory for the example handouts.",
+)
+@click.option("--format", "formats", default="md,tex,pdf", show_default=True, metavar="md,tex,pdf")
+def gallery(out: Path, formats: str) -> None:
+    """Regenerate the example handouts: the seed network, each cost, a deeper and a wider one.
+
+    \b
+    Example:
+      symderiv gallery --out output/
+    """
+    from symderiv.gallery import regenerate
+
+    for line in regenerate(out, formats):
         click.echo(line)
 
 

@@ -16,6 +16,7 @@ from symderiv.activations import Activation
 from symderiv.derivation import Backprop, Delta, Factor, FactorKind, Gradient
 from symderiv.errors import SymderivError
 from symderiv.network import Network
+from symderiv.printing import latex_lines, visible_width
 from symderiv.steps import Line, differentiate, explain
 from symderiv.views import deltas_needed, small
 
@@ -153,6 +154,17 @@ def _factor_view(factor: Factor, network: Network, appendix: _Appendix) -> Facto
     return FactorView(factor, appendix.derive(factor.definition, factor.wrt), None)
 
 
+#: Widest line (in characters) an expanded form may have once broken, or it is not printed.
+MAX_LINE_WIDTH = 72
+
+
+def printable(expr: sp.Expr) -> sp.Expr | None:
+    """`expr` when it is short, and breaks into lines that fit the page; else None."""
+    if small(expr) is None:
+        return None
+    return expr if all(visible_width(s) <= MAX_LINE_WIDTH for s in latex_lines(expr)) else None
+
+
 def _simplified_output_delta(delta: Delta) -> sp.Expr | None:
     """A shorter form of an output delta when the factors cancel (cross-entropy with σ)."""
     if delta.cost is None:
@@ -192,8 +204,9 @@ def _diagram(network: Network) -> tuple[tuple[DiagramNode, ...], tuple[DiagramEd
 
 def _notation(network: Network) -> tuple[NotationRow, ...]:
     first, last = network.layers[0][0], network.layers[-1][0]
+    several = " (one of several)" if len(network.inputs) > 1 else ""
     rows = [
-        (network.inputs[0], "input to the network" + (" (one of several)" if len(network.inputs) > 1 else "")),
+        (network.inputs[0], "input to the network" + several),
         (network.targets[0], "target: the value the prediction should match"),
         (first.weights[0], "weight: multiplies an input of a node"),
         (first.bias, "bias: added to a node's weighted inputs"),
@@ -245,7 +258,7 @@ def build_handout(
         activation = _factor_view(delta.activation, network, appendix)
         cost = _factor_view(delta.cost, network, appendix) if delta.cost else None
         weights = tuple(_factor_view(f, network, appendix) for _, f in delta.downstream)
-        expanded = small(backprop.expanded_deltas[delta.symbol])
+        expanded = printable(backprop.expanded_deltas[delta.symbol])
         delta_views.append(
             DeltaView(
                 delta,
@@ -260,8 +273,8 @@ def build_handout(
     gradient_views = []
     for gradient in chosen:
         factors = gradient.chain or (gradient.local,)
-        local = small(backprop.in_local_symbols(gradient))
-        base = small(backprop.in_base_variables(gradient)) if local is not None else None
+        local = printable(backprop.in_local_symbols(gradient))
+        base = printable(backprop.in_base_variables(gradient)) if local is not None else None
         gradient_views.append(
             GradientView(
                 gradient,

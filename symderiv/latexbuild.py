@@ -34,6 +34,7 @@ def compile_pdf(tex: str) -> bytes:
         source = Path(work) / "handout.tex"
         source.write_text(tex, encoding="utf-8")
         env = {**os.environ, "openout_any": "p", "shell_escape": "f"}
+        env.update(SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")  # reproducible PDFs
         command = [
             engine,
             "-no-shell-escape",

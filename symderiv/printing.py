@@ -121,30 +121,45 @@ def visible_width(latex: str) -> int:
 def latex_lines(expr: sp.Expr, width: int = 56) -> list[str]:
     """LaTeX for `expr` broken into lines of about `width` characters, for `aligned` blocks.
 
-    Products break between factors and sums between terms; continuation lines start with
-    their operator. A formula that fits, or cannot be broken, is one line.
+    Products break between factors and sums between terms, and a long sum inside a product
+    breaks inside big parentheses; continuation lines start with their operator. A formula
+    that fits, or cannot be broken, is one line.
     """
-    printer = HandoutLatexPrinter()
+    return _lines(HandoutLatexPrinter(), expr, width)
+
+
+def _lines(printer: HandoutLatexPrinter, expr: sp.Expr, width: int) -> list[str]:
     whole = printer.doprint(expr)
     if visible_width(whole) <= width or not isinstance(expr, (sp.Mul, sp.Add)):
         return [whole]
-    if isinstance(expr, sp.Mul):
-        operator, level = r"\cdot ", PRECEDENCE["Mul"]
-    else:
-        operator, level = "+ ", PRECEDENCE["Add"]
+    is_sum = isinstance(expr, sp.Add)
+    level = PRECEDENCE["Add" if is_sum else "Mul"]
     lines: list[str] = []
     current = ""
     for arg in expr.args:
         text = printer.parenthesize(arg, level, strict=False)
-        if isinstance(expr, sp.Add) and text.startswith("- "):
+        join = "+ " if is_sum else r"\cdot "
+        if is_sum and text.startswith("- "):
             text, join = text[2:], "- "
-        else:
-            join = operator
+        if not is_sum and isinstance(arg, sp.Add) and visible_width(text) > width:
+            inner = _lines(printer, arg, width - 4)
+            if current:
+                lines.append(current)
+            prefix = join if lines else ""
+            inner[0] = prefix + r"\Bigl(" + inner[0]
+            inner[-1] = inner[-1] + r"\Bigr)"
+            lines.extend(inner)
+            current = ""
+            continue
         if current and visible_width(current + text) > width:
             lines.append(current)
             current = join + text
+        elif current:
+            current += (" " + join if is_sum else " ") + text
+        elif lines:
+            current = join + text
         else:
-            current = (current + (" " + join if isinstance(expr, sp.Add) else " ") + text
-                       if current else text)  # fmt: skip
-    lines.append(current)
+            current = text
+    if current:
+        lines.append(current)
     return lines

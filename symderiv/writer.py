@@ -1,4 +1,4 @@
-"""Writing output files safely: inside the output directory, atomically, never over a stranger's file.
+"""Writing output files safely: inside the output directory, atomically, never over others.
 
 A file is replaced by writing a temporary file beside it and renaming it over the target, so a
 reader never sees half a file and a planted symlink is replaced rather than followed. A file

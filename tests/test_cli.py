@@ -40,7 +40,9 @@ def test_derive_formats(fmt: str) -> None:
 
 def test_spec_file_and_flag_override(tmp_path: Path) -> None:
     spec = tmp_path / "net.toml"
-    spec.write_text('[network]\nlayers = [1, 2, 1]\nhidden_activation = "tanh"\ncost = "abstract"\n')
+    spec.write_text(
+        '[network]\nlayers = [1, 2, 1]\nhidden_activation = "tanh"\ncost = "abstract"\n'
+    )
     code, out, _ = invoke("derive", str(spec), "--param", "w1_2_1")
     assert code == 0 and "tanh" in out
     code, out, _ = invoke("derive", str(spec), "--layers", "1-1-1", "--param", "w1")
@@ -48,7 +50,9 @@ def test_spec_file_and_flag_override(tmp_path: Path) -> None:
 
 
 def test_names_accept_dashes_and_underscores() -> None:
-    code, _, err = invoke("derive", "--cost", "binary-cross-entropy", "--output-activation", "Sigmoid")
+    code, _, err = invoke(
+        "derive", "--cost", "binary-cross-entropy", "--output-activation", "Sigmoid"
+    )
     assert code == 0, err
 
 
@@ -121,4 +125,4 @@ def test_console_entry_point_runs_without_traceback() -> None:
 @pytest.mark.parametrize("command", [[], ["derive"], ["steps"]])
 def test_help_everywhere_with_examples(command: list[str]) -> None:
     code, out, _ = invoke(*command, "--help")
-    assert code == 0 and "Examples" in out or "example" in out.lower()
+    assert (code == 0 and "Examples" in out) or "example" in out.lower()

@@ -1,0 +1,31 @@
+"""Regenerate the golden handout files: `python -m tests.regen_golden_handout`.
+
+Review the diff before committing: these files are what the handout says, word for word.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from symderiv.api import render_handout
+from symderiv.derivation import derive
+from symderiv.handout import build_handout
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "handout"
+
+
+def golden_texts() -> dict[str, str]:
+    """File name → text, for the seed network's handout in both formats."""
+    handout = build_handout(derive(), warmup=True)
+    return {f"seed.{fmt}": render_handout(handout, fmt) for fmt in ("md", "tex")}
+
+
+def main() -> None:
+    GOLDEN.mkdir(parents=True, exist_ok=True)
+    for name, text in golden_texts().items():
+        (GOLDEN / name).write_text(text, encoding="utf-8")
+        print(f"wrote {GOLDEN / name}")
+
+
+if __name__ == "__main__":
+    main()

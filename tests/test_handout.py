@@ -1,0 +1,196 @@
+"""Handouts: golden files, real compilation and rendering, escaping, and safe file writing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from symderiv.api import render_derivation, render_handout
+from symderiv.cli import cli
+from symderiv.derivation import derive
+from symderiv.gallery import GALLERY
+from symderiv.handout import build_handout
+from symderiv.spec import NetworkSpec
+from tests import realtools
+from tests.regen_golden_handout import GOLDEN, golden_texts
+
+REPO = Path(__file__).resolve().parent.parent
+OUTPUT = REPO / "output"
+HOSTILE_TITLES = [
+    r"\immediate\write18{touch PWNED}",
+    r"100% of $cost & {loss} #1 ~ ^ _ \ ",
+    "{{ 7*7 }} {% for x in range(3) %}loop{% endfor %}",
+    r"\input{/etc/hostname} \def\a{\a}\a \immediate\openout5=evil.tex",
+    "σ-δ ŷ — naïve <script>alert(1)</script> [link](http://x) `code` *bold*",
+]
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("name", ["seed.md", "seed.tex"])
+def test_seed_handout_matches_golden(name: str) -> None:
+    """If this fails on purpose, run `python -m tests.regen_golden_handout` and review the diff."""
+    assert golden_texts()[name] == (GOLDEN / name).read_text(encoding="utf-8")
+
+
+def test_handout_contains_every_section() -> None:
+    text = render_handout(build_handout(derive(), warmup=True), "md")
+    for heading in ("The network", "The forward pass", "Warm-up", "The deltas", "The gradients",
+                    "Summary and gradient descent", "Appendix"):  # fmt: skip
+        assert heading in text
+    assert text.count(r"\boxed{") == 2  # δ2 and δ1, each defined once
+    assert r"\delta_{1} = \frac{\partial J}{\partial z_{1}}" in text
+    assert "```mermaid" in text
+
+
+@pytest.mark.realtool
+@pytest.mark.parametrize("example", GALLERY, ids=lambda e: e.name)
+def test_every_gallery_handout_compiles_and_renders(tmp_path: Path, example) -> None:  # type: ignore[no-untyped-def]
+    handout = build_handout(derive(example.spec), title=example.title, warmup=example.warmup)
+    tex = tmp_path / "handout.tex"
+    tex.write_text(render_handout(handout, "tex"), encoding="utf-8")
+    realtools.assert_latex_ok(tex, expect_text=["The deltas", "The gradients", "Summary"])
+    realtools.assert_markdown_math_ok(render_handout(handout, "md"))
+
+
+@pytest.mark.realtool
+def test_fragment_and_derive_output_compile_inside_a_document(tmp_path: Path) -> None:
+    body = render_handout(
+        build_handout(derive(NetworkSpec(layers=(2, 2, 1)))), "tex", fragment=True
+    )
+    derived = render_derivation(NetworkSpec(), "w1", "latex")
+    (tmp_path / "body.tex").write_text(body, encoding="utf-8")
+    (tmp_path / "derived.tex").write_text(derived, encoding="utf-8")
+    main = tmp_path / "main.tex"
+    main.write_text(
+        "\\documentclass{article}\n\\usepackage{amsmath,amssymb,booktabs,xcolor,tikz}\n"
+        "\\begin{document}\n\\input{body}\n\\input{derived}\n\\end{document}\n"
+    )
+    realtools.assert_latex_ok(main, expect_text=["Gradient with respect to"])
+    realtools.assert_markdown_math_ok(render_derivation(NetworkSpec(), "all", "markdown"))
+
+
+@pytest.mark.realtool
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_hostile_titles_print_literally(tmp_path: Path, title: str) -> None:
+    code, _, err = invoke(
+        "handout", "--out", str(tmp_path), "--title", title, "--format", "md,tex,pdf"
+    )
+    assert code == 0, err
+    assert not (tmp_path / "PWNED").exists() and not (tmp_path / "evil.tex").exists()
+    md = (tmp_path / "handout.md").read_text()
+    assert "49" not in md.split("\n")[2] and "<script>" not in md
+    realtools.assert_markdown_math_ok(md)
+    result = realtools.compile_latex(tmp_path / "handout.tex")
+    assert result.returncode == 0 and not result.errors
+    shown = " ".join(result.pdf_text().split())
+    if "{{" in title:
+        assert "{{ 7*7 }}" in shown
+    if "100%" in title:
+        assert "100% of $cost & {loss} #1" in shown
+    if "write18" in title:
+        assert "\\immediate\\write18{touch PWNED}" in shown
+
+
+def test_cli_writes_the_seed_handout_and_reports_it(tmp_path: Path) -> None:
+    code, out, err = invoke("handout", "--out", str(tmp_path / "new"), "--format", "md,tex")
+    assert code == 0, err
+    assert out.splitlines() == [
+        f"wrote {tmp_path / 'new' / 'handout.md'}",
+        f"wrote {tmp_path / 'new' / 'handout.tex'}",
+    ]
+    code, out, _ = invoke("handout", "--out", str(tmp_path / "new"), "--format", "md")
+    assert code == 0  # its own files are replaced without --force
+
+
+def test_foreign_files_are_not_overwritten_without_force(tmp_path: Path) -> None:
+    mine = tmp_path / "handout.md"
+    mine.write_text("my notes\n")
+    code, _, err = invoke("handout", "--out", str(tmp_path), "--format", "md,tex")
+    assert code == 2 and "--force" in err and mine.read_text() == "my notes\n"
+    assert not (tmp_path / "handout.tex").exists()  # refused before writing anything
+    code, _, _ = invoke("handout", "--out", str(tmp_path), "--format", "md", "--force")
+    assert code == 0 and "Generated by symderiv" in mine.read_text()
+
+
+def test_a_planted_symlink_is_replaced_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "victim.txt"
+    target.write_text("precious\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "handout.md").symlink_to(target)
+    code, _, _ = invoke("handout", "--out", str(out), "--format", "md", "--force")
+    assert code == 0
+    assert target.read_text() == "precious\n"
+    assert not (out / "handout.md").is_symlink()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", "../escape"], "refusing the file name"),
+        (["--name", "-draftmode"], "refusing the file name"),
+        (["--format", "docx"], "unknown format 'docx'"),
+        (["--format", "pdf", "--fragment"], "cannot be compiled"),
+        (["--layers", "8-8-8"], "at most 64 parameters"),
+    ],
+)
+def test_bad_handout_options(tmp_path: Path, args: list[str], message: str) -> None:
+    code, out, err = invoke("handout", "--out", str(tmp_path), *args)
+    assert code == 2 and message in err and "Traceback" not in out + err
+
+
+def test_unwritable_or_impossible_output_directory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, _, err = invoke("handout", "--out", str(blocker / "sub"), "--format", "md")
+    assert code == 2 and "symderiv: error:" in err
+    if os.geteuid() != 0:  # root can write anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        code, _, err = invoke("handout", "--out", str(locked), "--format", "md")
+        assert code == 2 and "not writable" in err
+
+
+def test_missing_tex_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pdflatex here
+    code, out, _ = invoke("handout", "--out", str(tmp_path / "a"))
+    assert code == 0 and "skipped the PDF" in out
+    code, _, err = invoke("handout", "--out", str(tmp_path / "b"), "--format", "pdf")
+    assert code == 2 and "pdflatex is not installed" in err
+
+
+@pytest.mark.realtool
+def test_committed_gallery_is_current(tmp_path: Path) -> None:
+    """`symderiv gallery` regenerates output/; this fails when the committed files are stale."""
+    code, _, err = invoke("gallery", "--out", str(tmp_path))
+    assert code == 0, err
+    for example in GALLERY:
+        for fmt in ("md", "tex"):
+            name = f"{example.name}.{fmt}"
+            assert (OUTPUT / name).read_text() == (tmp_path / name).read_text(), (
+                f"output/{name} is stale: run `symderiv gallery --out output`"
+            )
+        pdf = f"{example.name}.pdf"
+        assert _pdf_text(OUTPUT / pdf) == _pdf_text(tmp_path / pdf), f"output/{pdf} is stale"
+
+
+def _pdf_text(path: Path) -> str:
+    realtools.require_tool("pdftotext", realtools.PDFTOTEXT_HINT)
+    run = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True)
+    return run.stdout
+
+
+def test_installed_templates_are_found_from_another_directory(tmp_path: Path) -> None:
+    run = subprocess.run(
+        ["python", "-m", "symderiv", "handout", "--out", str(tmp_path), "--format", "md"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
