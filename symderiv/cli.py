@@ -5,6 +5,7 @@ Bad input of any kind ends in one line on stderr and exit status 2, never a trac
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,23 @@ from symderiv.errors import SymderivError
 
 
 class Group(click.Group):
-    """A click group that turns SymderivError into one clear line and exit status 2."""
+    """A click group that turns SymderivError into one clear line and exit status 2.
+
+    Commands in `LAZY` are imported only when used, so `symderiv derive` does not pay for
+    loading the step-by-step differentiator or the answer checker.
+    """
+
+    LAZY: dict[str, str] = {"steps": "symderiv.cli_steps:steps_command"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            module, _, attribute = self.LAZY[name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -164,11 +181,6 @@ def _table_title(tables: dict[str, Any]) -> str | None:
     if title is not None and not isinstance(title, str):
         raise SpecError("[handout] title must be a string.")
     return title
-
-
-from symderiv.cli_steps import steps_command  # noqa: E402 - registered after the group exists
-
-cli.add_command(steps_command)
 
 
 def main() -> None:

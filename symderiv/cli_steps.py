@@ -16,7 +16,7 @@ from symderiv.errors import SymderivError, did_you_mean
 from symderiv.parsing import parse_expression
 from symderiv.steps import differentiate, to_json, to_text
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "latex", "markdown", "json")
 
 
 class StepsError(click.ClickException):
@@ -50,7 +50,8 @@ Examples:
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="text: the derivation to read; json: the tree of steps as data.",
+    help="text: the derivation to read; latex or markdown: the same, to paste into a "
+    "document; json: the tree of steps as data.",
 )
 def steps_command(expr: str, wrt: str | None, output_format: str) -> None:
     """Differentiate EXPR step by step, naming every rule used.
@@ -68,6 +69,13 @@ def steps_command(expr: str, wrt: str | None, output_format: str) -> None:
         raise StepsError(str(error)) from None
     if output_format == "json":
         click.echo(json.dumps(to_json(step), indent=2, ensure_ascii=False))
+    elif output_format in ("latex", "markdown"):
+        from symderiv.handout import LocalDerivation, step_lines
+        from symderiv.templating import render
+
+        derivation = LocalDerivation("", parsed, variable, step.result, step_lines(parsed, variable))
+        extension = "tex" if output_format == "latex" else "md"
+        click.echo(render(output_format, f"steps.{extension}.jinja", derivation=derivation), nl=False)
     else:
         click.echo(to_text(step), nl=False)
 
