@@ -8,6 +8,7 @@ input is carried at `PRECISION` significant digits.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -106,3 +107,50 @@ def gradient_lists(
     d_w = [[[gradients[w] for w in node.weights] for node in layer] for layer in network.layers]
     d_b = [[gradients[node.bias] for node in layer] for layer in network.layers]
     return d_w, d_b
+
+
+def finite_value(expr: sp.Expr, name: str) -> sp.Expr:
+    """`expr` as a real number (exact if rational, else PRECISION digits), or a clear error.
+
+    Saturated activations are the usual cause: at 30 digits σ(1000) is 1, so `ln(1 − ŷ)` in the
+    binary cross-entropy is −∞. The error names the quantity instead of printing `zoo`.
+    """
+    value = expr if expr.is_Rational else expr.evalf(PRECISION)
+    if value.is_Number and value.is_finite:
+        return value
+    if value.is_Number or value.has(sp.zoo, sp.oo, -sp.oo):
+        what = "undefined (NaN)" if value is sp.nan else "infinite"
+        hint = "an activation saturated or the values are too large: use smaller inputs or weights"
+    else:
+        what = "not a real number"
+        hint = "a logarithm of a negative number: binary cross-entropy needs 0 < ŷ < 1"
+    raise SymderivError(f"{name} is {what} at these values ({hint}).")
+
+
+def checked(backprop: Backprop, evaluation: Evaluation) -> Evaluation:
+    """The evaluation with every value a finite real number, forward pass first, or an error."""
+    from symderiv.naming import text_name
+
+    def label(symbol: sp.Symbol) -> str:
+        return text_name(symbol.name) or symbol.name
+
+    network = backprop.network
+    values = dict(evaluation.values)
+    for node in network.nodes:
+        for symbol in (node.z, node.a):
+            values[symbol] = finite_value(values[symbol], label(symbol))
+    cost = finite_value(evaluation.cost, "the cost J")
+    for delta in backprop.deltas:
+        values[delta.symbol] = finite_value(values[delta.symbol], label(delta.symbol))
+    gradients = {
+        p: finite_value(g, f"∂J/∂{label(p)}") for p, g in evaluation.gradients.items()
+    }
+    return Evaluation(values, cost, gradients, evaluation.exact)
+
+
+def to_float(value: sp.Expr, name: str) -> float:
+    """A checked number as a Python float, refusing what float64 cannot hold."""
+    number = float(finite_value(value, name))
+    if not math.isfinite(number):
+        raise SymderivError(f"{name} = {sp.Float(value, 6)} is too large for a float64 number.")
+    return number

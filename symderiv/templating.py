@@ -9,6 +9,7 @@ literally. Templates are never built from user text. LaTeX and Markdown template
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from functools import cache
@@ -142,6 +143,9 @@ def environment(fmt: str) -> jinja2.Environment:
             autoescape=True,
         )
         to_math = printing.to_latex
+    cache = _bytecode_cache()
+    if cache is not None:
+        options["bytecode_cache"] = cache
     env = jinja2.Environment(**options)
     env.filters["math"] = lambda expr: Math(to_math(expr))
     # LaTeX from symderiv's own registries (activation symbols), never from a user.
@@ -157,6 +161,27 @@ def environment(fmt: str) -> jinja2.Environment:
         _partial_text(of, wrt) if fmt == "text" else _partial_latex(of, wrt)
     )
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the user's cache, so a cold start does not recompile them.
+
+    Jinja checks each entry against the template's source, so an edited template is
+    recompiled. `SYMDERIV_CACHE_DIR` chooses the place; an unusable place means no cache.
+    """
+    from symderiv import __version__
+
+    base = os.environ.get("SYMDERIV_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "symderiv"
+    )
+    directory = Path(base) / f"templates-{__version__}"
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    if not os.access(directory, os.W_OK):
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
 
 
 def _partial_latex(of: Any, wrt: Any) -> str:

@@ -194,3 +194,23 @@ def test_installed_templates_are_found_from_another_directory(tmp_path: Path) ->
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.realtool
+def test_steps_in_latex_and_markdown_compile_and_render(tmp_path: Path) -> None:
+    expressions = ["ln(2 + cos(x))", "σ(z)", "x^x", "relu(z)", "asin(x)/sqrt(1 - x^2)"]
+    bodies = []
+    for expression in expressions:
+        code, latex, err = invoke("steps", expression, "--format", "latex")
+        assert code == 0, err
+        bodies.append(latex)
+        code, markdown, err = invoke("steps", expression, "--format", "markdown")
+        assert code == 0, err
+        realtools.assert_markdown_math_ok(markdown)
+    main = tmp_path / "steps.tex"
+    main.write_text(
+        "\\documentclass{article}\n\\usepackage{amsmath,amssymb}\n\\begin{document}\n"
+        + "\n".join(bodies)
+        + "\n\\end{document}\n"
+    )
+    realtools.assert_latex_ok(main, expect_text=["chain rule"])
