@@ -23,7 +23,10 @@ class Group(click.Group):
     loading the step-by-step differentiator or the answer checker.
     """
 
-    LAZY: dict[str, str] = {"steps": "symderiv.cli_steps:steps_command"}
+    LAZY: dict[str, str] = {
+        "steps": "symderiv.cli_steps:steps_command",
+        "check": "symderiv.cli_check:check_command",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])
