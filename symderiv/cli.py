@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -23,9 +23,12 @@ class Group(click.Group):
     loading the step-by-step differentiator or the answer checker.
     """
 
-    LAZY: dict[str, str] = {
+    LAZY: ClassVar[dict[str, str]] = {
         "steps": "symderiv.cli_steps:steps_command",
         "check": "symderiv.cli_check:check_command",
+        "example": "symderiv.cli_numbers:example_command",
+        "gradcheck": "symderiv.cli_numbers:gradcheck_command",
+        "codegen": "symderiv.cli_numbers:codegen_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

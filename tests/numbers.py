@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 import mpmath
 import sympy as sp
 
-from symderiv.functions import rewrite_definitions
 from symderiv.network import Network
 
 DIGITS = 40
@@ -26,14 +25,79 @@ def random_point(network: Network, rng: random.Random) -> dict[sp.Symbol, sp.Flo
     return point
 
 
+DEFINITIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "sigmoid": lambda z: 1 / (1 + sp.exp(-z)),
+    "tanh": lambda z: sp.tanh(z, evaluate=False),
+    # z·H(z), not the piecewise form: nested piecewise derivatives fold into exponentially many
+    # cases, while this differentiates to H(z) + z·δ(z), the true slope away from the kink.
+    "relu": lambda z: z * sp.Heaviside(z),
+    "softplus": lambda z: sp.log(1 + sp.exp(z)),
+    "linear": lambda z: z,
+}
+
+
+SYMBOLIC_DEPTH = 3
+
+MP_DEFINITIONS: dict[str, Callable[[mpmath.mpf], mpmath.mpf]] = {
+    "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
+    "tanh": mpmath.tanh,
+    "relu": lambda z: z if z > 0 else mpmath.mpf(0),
+    "softplus": lambda z: mpmath.log(1 + mpmath.exp(z)),
+    "linear": lambda z: z,
+}
+MP_COSTS: dict[str, Callable[[mpmath.mpf, mpmath.mpf], mpmath.mpf]] = {
+    "squared_error": lambda y, yhat: (yhat - y) ** 2,
+    "half_squared_error": lambda y, yhat: (yhat - y) ** 2 / 2,
+    "binary_cross_entropy": lambda y, yhat: (
+        -(y * mpmath.log(yhat) + (1 - y) * mpmath.log(1 - yhat))
+    ),
+}
+
+
+def forward_cost(network: Network) -> Callable[..., mpmath.mpf]:
+    """The cost as a plain mpmath function of `network.base_variables`: no SymPy at all."""
+    order = {v: i for i, v in enumerate(network.base_variables)}
+
+    def cost(*args: mpmath.mpf) -> mpmath.mpf:
+        values: dict[sp.Symbol, mpmath.mpf] = {}
+
+        def value(symbol: sp.Symbol) -> mpmath.mpf:
+            return values[symbol] if symbol in values else args[order[symbol]]
+
+        for node in network.nodes:
+            z = sum(value(w) * value(a) for w, a in zip(node.weights, node.inputs)) + value(
+                node.bias
+            )
+            values[node.a] = MP_DEFINITIONS[node.activation.name](z)
+        term = MP_COSTS[network.cost.name]
+        return sum(
+            term(value(y), values[yhat]) for y, yhat in zip(network.targets, network.outputs)
+        )
+
+    return cost
+
+
 def nested_cost_function(network: Network) -> tuple[sp.Expr, Sequence[sp.Symbol]]:
-    """The fully nested cost in plain SymPy functions, and the variables it depends on."""
-    return rewrite_definitions(network.nested_cost()), network.base_variables
+    """The fully nested cost built afresh from the activations' definitions.
+
+    Built here rather than taken from the engine, so no rule of the engine's is trusted.
+    SymPy's assumption queries on deep nested layers can take minutes: use it for networks of
+    depth up to `SYMBOLIC_DEPTH`, and `forward_cost` (plain mpmath) beyond.
+    """
+    values: dict[sp.Symbol, sp.Expr] = {}
+    for node in network.nodes:
+        z = sp.Add(*(w * values.get(a, a) for w, a in zip(node.weights, node.inputs)), node.bias)
+        values[node.a] = DEFINITIONS[node.activation.name](z)
+    return network.cost_expression.xreplace(values), network.base_variables
 
 
 def evaluator(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> Callable[..., mpmath.mpf]:
     """`expr` as an mpmath function of `variables` (names are the engine's own, never a user's)."""
-    return sp.lambdify(list(variables), expr, modules="mpmath", cse=True)
+    steps = {
+        "Heaviside": lambda z, at_zero=0.5: mpmath.mpf(1 if z > 0 else (0 if z < 0 else at_zero)),
+        "DiracDelta": lambda z, k=0: mpmath.mpf(0),
+    }
+    return sp.lambdify(list(variables), expr, modules=[steps, "mpmath"], cse=True)
 
 
 def finite_difference(

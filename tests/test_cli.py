@@ -94,7 +94,7 @@ def test_bad_input_is_one_clear_line(args: list[str], message: str) -> None:
 def test_bad_spec_files(tmp_path: Path, text: str, message: str) -> None:
     spec = tmp_path / "bad.toml"
     spec.write_text(text)
-    code, out, err = invoke("derive", str(spec))
+    code, _, err = invoke("derive", str(spec))
     assert code == 2 and message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
 

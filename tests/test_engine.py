@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from symderiv.activations import ACTIVATIONS
 from symderiv.costs import COSTS
 from symderiv.derivation import Backprop, FactorKind, derive
+from symderiv.functions import rewrite_definitions
 from symderiv.network import Network
 from symderiv.numeric import evaluate
 from symderiv.spec import NetworkSpec
@@ -34,24 +35,38 @@ def engine_gradients(
     return dict(evaluate(backprop, point).gradients)
 
 
-def check_against_diff(spec: NetworkSpec, seed: int, params: int | None = None) -> None:
-    """Engine vs `sympy.diff` of the nested cost vs finite differences, at one random point."""
+def check_against_diff(
+    spec: NetworkSpec, seed: int, params: int | None = None, symbolic: int | None = None
+) -> None:
+    """Engine vs `sympy.diff` of the nested cost vs finite differences, at one random point.
+
+    `params` limits how many parameters are checked, `symbolic` how many of those also against
+    `sympy.diff` (up to depth `numbers.SYMBOLIC_DEPTH`: SymPy's own simplification of deeper
+    nested costs can take minutes); all are checked by finite differences of a plain mpmath
+    forward pass.
+    """
     backprop = derive(spec)
     network = backprop.network
     point = numbers.random_point(network, random.Random(seed))
     got = engine_gradients(backprop, point)
-    cost, variables = numbers.nested_cost_function(network)
+    variables = list(network.base_variables)
     mpmath.mp.dps = numbers.DIGITS
     args = [mpmath.mpf(str(point[v])) for v in variables]
-    cost_at = numbers.evaluator(cost, variables)
+    cost_at = numbers.forward_cost(network)
+    if spec.depth > numbers.SYMBOLIC_DEPTH:
+        symbolic = 0
+    else:
+        cost, _ = numbers.nested_cost_function(network)
     chosen = list(network.parameters)
     if params is not None:
         chosen = random.Random(seed).sample(chosen, min(params, len(chosen)))
-    for parameter in chosen:
-        exact = numbers.evaluator(sp.diff(cost, parameter), variables)(*args)
-        fd = numbers.finite_difference(cost_at, args, list(variables).index(parameter))
+    for position, parameter in enumerate(chosen):
+        index = variables.index(parameter)
+        fd = numbers.finite_difference(cost_at, args, index)
         value = mpmath.mpf(str(got[parameter]))
-        assert numbers.relative_error(value, exact) < TOLERANCE, (spec, parameter, value, exact)
+        if symbolic is None or position < symbolic:
+            exact = numbers.evaluator(sp.diff(cost, parameter), variables)(*args)
+            assert numbers.relative_error(value, exact) < TOLERANCE, (spec, parameter, value, exact)
         assert numbers.relative_error(value, fd) < TOLERANCE, (spec, parameter, value, fd)
 
 
@@ -84,8 +99,8 @@ def test_abstract_cost_keeps_dj_dyhat_as_a_factor(activation: str) -> None:
         engine = backprop.in_base_variables(gradient).xreplace(
             {symbol: d_j.xreplace({yhat: network.nested[yhat]})}
         )
-        engine = numbers.rewrite_definitions(engine)
-        truth = sp.diff(numbers.rewrite_definitions(nested), gradient.parameter)
+        engine = rewrite_definitions(engine)
+        truth = sp.diff(rewrite_definitions(nested), gradient.parameter)
         got, want = (sp.N(e.xreplace(point), 30) for e in (engine, truth))
         assert numbers.relative_error(float(got), float(want)) < TOLERANCE
 
@@ -104,10 +119,10 @@ def networks(draw: st.DrawFn) -> NetworkSpec:
     )
 
 
-@settings(max_examples=25)
+@settings(max_examples=60)
 @given(spec=networks(), seed=st.integers(0, 2**16))
 def test_random_networks_match_diff_and_finite_differences(spec: NetworkSpec, seed: int) -> None:
-    check_against_diff(spec, seed, params=3)
+    check_against_diff(spec, seed, symbolic=2)
 
 
 def test_seed_network_derivation_reads_as_the_lecture() -> None:
@@ -181,11 +196,11 @@ def test_cost_derivative_in_lecture_form_equals_diff(name: str) -> None:
 def test_activation_derivatives_match_their_definitions(name: str) -> None:
     z = sp.Symbol("z")
     act = ACTIVATIONS[name]
-    truth = sp.diff(numbers.rewrite_definitions(act.apply(z)), z)
+    truth = sp.diff(rewrite_definitions(act.apply(z)), z)
     for value in (-1.3, -0.2, 0.4, 2.1):
         at = {z: sp.Float(value, 30)}
-        general = numbers.rewrite_definitions(act.derivative(z)).xreplace(at)
-        local = numbers.rewrite_definitions(act.derivative_local(act.apply(z), z)).xreplace(at)
+        general = rewrite_definitions(act.derivative(z)).xreplace(at)
+        local = rewrite_definitions(act.derivative_local(act.apply(z), z)).xreplace(at)
         want = sp.N(truth.xreplace(at), 30)
         assert abs(sp.N(general, 30) - want) < 1e-25
         assert abs(sp.N(local, 30) - want) < 1e-25
