@@ -83,9 +83,18 @@ def write_handout(
     warmup: bool = False,
     force: bool = False,
     pdf_required: bool = True,
-    example: object = None,
+    values_table: object = None,
+    values_flag: str | None = None,
+    example: bool = False,
+    steps: int = 1,
+    digits: int = 4,
 ) -> list[str]:
-    """Write the handout files into `out`; returns one line per file written or skipped."""
+    """Write the handout files into `out`; returns one line per file written or skipped.
+
+    A worked numeric example is included when `example` is set or values are given (the
+    `[values]` table, or `--values`); with `steps` > 1 it plots the cost curve, drawn in TikZ
+    in LaTeX and written as an SVG file beside the Markdown.
+    """
     from symderiv import latexbuild, writer
     from symderiv.errors import SymderivError
     from symderiv.handout import build_handout
@@ -97,9 +106,20 @@ def write_handout(
     pdf = "pdf" in wanted and (pdf_required or latexbuild.find_pdflatex() is not None)
     if pdf and latexbuild.find_pdflatex() is None:
         raise SymderivError("pdflatex is not installed: install TeX Live, or leave out pdf.")
-    handout = build_handout(derive(spec), title=title, warmup=warmup, example=example)
+    backprop = derive(spec)
+    worked = None
+    if example or values_table is not None or values_flag is not None:
+        from symderiv.example import worked_example
+        from symderiv.values import resolve_values
+
+        values = resolve_values(backprop.network, values_table, values_flag)
+        plot = f"{base}-cost.svg"
+        worked = worked_example(backprop, values, steps, digits=digits, plot_file=plot)
+    handout = build_handout(backprop, title=title, warmup=warmup, example=worked)
     directory = writer.prepare_directory(out)
     targets = {fmt: directory / f"{base}.{fmt}" for fmt in wanted}
+    if worked is not None and worked.plot_file is not None and "md" in wanted:
+        targets["svg"] = directory / worked.plot_file
     for path in targets.values():  # refuse before writing anything
         writer.check_replaceable(path, force)
     report: list[str] = []
@@ -112,6 +132,11 @@ def write_handout(
             if fmt in wanted:
                 writer.write_atomic(targets[fmt], text, force=force)
                 report.append(f"wrote {targets[fmt]}")
+    if "svg" in targets and worked is not None:
+        from symderiv.example import cost_curve_svg
+
+        writer.write_atomic(targets["svg"], cost_curve_svg(worked.history), force=force)
+        report.append(f"wrote {targets['svg']}")
     if pdf and tex is not None:
         writer.write_atomic(targets["pdf"], latexbuild.compile_pdf(tex), force=force)
         report.append(f"wrote {targets['pdf']}")

@@ -123,6 +123,20 @@ def derive(network: Any, tables: dict[str, Any], param: str, fmt: str) -> None:
 @click.option("--fragment", is_flag=True, help="LaTeX body to \\input into your own document.")
 @click.option("--warmup", is_flag=True, help="Start with the chain rule on ln(2 + cos x).")
 @click.option("--force", is_flag=True, help="Replace files that symderiv did not write.")
+@click.option(
+    "--example",
+    "with_example",
+    is_flag=True,
+    help="Add the worked numeric example (also added when values are given).",
+)
+@click.option(
+    "--values",
+    "values_text",
+    metavar="NAME=NUMBER,...",
+    help="Numbers for the worked example, e.g. x=0.5,y=1,w1=1/2,eta=0.1.",
+)
+@click.option("--steps", default=1, show_default=True, help="Steps of gradient descent shown.")
+@click.option("--digits", default=4, show_default=True, help="Significant digits shown.")
 def handout(
     network: Any,
     tables: dict[str, Any],
@@ -133,6 +147,10 @@ def handout(
     fragment: bool,
     warmup: bool,
     force: bool,
+    with_example: bool,
+    values_text: str | None,
+    steps: int,
+    digits: int,
 ) -> None:
     """Write a lecture handout: the full derivation as Markdown, LaTeX and PDF.
 
@@ -144,6 +162,7 @@ def handout(
       symderiv handout
       symderiv handout --layers 1-2-1 --cost binary-cross-entropy --out notes/
       symderiv handout spec.toml --format tex --fragment --title "Lecture 4"
+      symderiv handout --example --steps 20
     """
     from symderiv.api import write_handout
 
@@ -152,7 +171,8 @@ def handout(
     explicit = source is not click.core.ParameterSource.DEFAULT
     for line in write_handout(
         network, out, formats, title=title, name=name, fragment=fragment, warmup=warmup,
-        force=force, pdf_required=explicit,
+        force=force, pdf_required=explicit, values_table=tables.get("values"),
+        values_flag=values_text, example=with_example, steps=steps, digits=digits,
     ):  # fmt: skip
         click.echo(line)
 

@@ -73,9 +73,10 @@ def steps_command(expr: str, wrt: str | None, output_format: str) -> None:
         from symderiv.handout import LocalDerivation, step_lines
         from symderiv.templating import render
 
-        derivation = LocalDerivation("", parsed, variable, step.result, step_lines(parsed, variable))
-        extension = "tex" if output_format == "latex" else "md"
-        click.echo(render(output_format, f"steps.{extension}.jinja", derivation=derivation), nl=False)
+        lines = step_lines(parsed, variable)
+        derivation = LocalDerivation("", parsed, variable, step.result, lines)
+        template = "steps.tex.jinja" if output_format == "latex" else "steps.md.jinja"
+        click.echo(render(output_format, template, derivation=derivation), nl=False)
     else:
         click.echo(to_text(step), nl=False)
 

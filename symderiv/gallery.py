@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from symderiv.handout import DEFAULT_TITLE
 from symderiv.spec import NetworkSpec
 
 
@@ -14,10 +15,19 @@ class Example:
     spec: NetworkSpec
     title: str
     warmup: bool = False
+    steps: int = 0  # with steps > 0, the worked numeric example and that many descent steps
 
 
 GALLERY: tuple[Example, ...] = (
-    Example("handout", NetworkSpec(), "Back-propagation through the 1-1-1 network", warmup=True),
+    # Exactly what `symderiv handout` writes with no arguments.
+    Example("handout", NetworkSpec(), DEFAULT_TITLE),
+    Example(
+        "seed_worked_example",
+        NetworkSpec(),
+        "The 1-1-1 network with a warm-up and a worked example",
+        warmup=True,
+        steps=10,
+    ),
     Example(
         "half_squared_error",
         NetworkSpec(cost="half_squared_error"),
@@ -27,6 +37,7 @@ GALLERY: tuple[Example, ...] = (
         "binary_cross_entropy",
         NetworkSpec(cost="binary_cross_entropy"),
         "The 1-1-1 network with binary cross-entropy",
+        steps=1,
     ),
     Example("abstract_cost", NetworkSpec(cost="abstract"), "The 1-1-1 network, cost kept abstract"),
     Example(
@@ -50,6 +61,7 @@ def regenerate(out: Path, formats: str = "md,tex,pdf", *, force: bool = False) -
     for example in GALLERY:
         report += write_handout(
             example.spec, out, formats, title=example.title, name=example.name,
-            warmup=example.warmup, force=force,
+            warmup=example.warmup, force=force, example=example.steps > 0,
+            steps=max(example.steps, 1),
         )  # fmt: skip
     return report

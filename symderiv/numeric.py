@@ -9,9 +9,11 @@ input is carried at `PRECISION` significant digits.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import mpmath
 import sympy as sp
 
 from symderiv.derivation import Backprop, Factor
@@ -115,7 +117,7 @@ def finite_value(expr: sp.Expr, name: str) -> sp.Expr:
     Saturated activations are the usual cause: at 30 digits σ(1000) is 1, so `ln(1 − ŷ)` in the
     binary cross-entropy is −∞. The error names the quantity instead of printing `zoo`.
     """
-    value = expr if expr.is_Rational else expr.evalf(PRECISION)
+    value = expr if expr.is_Rational or expr.is_Float else expr.evalf(PRECISION)
     if value.is_Number and value.is_finite:
         return value
     if value.is_Number or value.has(sp.zoo, sp.oo, -sp.oo):
@@ -142,9 +144,7 @@ def checked(backprop: Backprop, evaluation: Evaluation) -> Evaluation:
     cost = finite_value(evaluation.cost, "the cost J")
     for delta in backprop.deltas:
         values[delta.symbol] = finite_value(values[delta.symbol], label(delta.symbol))
-    gradients = {
-        p: finite_value(g, f"∂J/∂{label(p)}") for p, g in evaluation.gradients.items()
-    }
+    gradients = {p: finite_value(g, f"∂J/∂{label(p)}") for p, g in evaluation.gradients.items()}
     return Evaluation(values, cost, gradients, evaluation.exact)
 
 
@@ -154,3 +154,126 @@ def to_float(value: sp.Expr, name: str) -> float:
     if not math.isfinite(number):
         raise SymderivError(f"{name} = {sp.Float(value, 6)} is too large for a float64 number.")
     return number
+
+
+class NotCompilable(Exception):
+    """An expression outside what `compile_numbers` knows: use `evaluate` instead."""
+
+
+Compiled = Callable[[Mapping[sp.Symbol, mpmath.mpf]], Any]
+
+
+def _compile(expr: sp.Basic) -> Compiled:
+    """`expr` as a closure over mpmath numbers; the tree is walked once, never turned into code."""
+    if isinstance(expr, sp.Symbol):
+        return lambda env: env[expr]
+    if isinstance(expr, sp.Rational):
+        constant = mpmath.mpf(expr.p) / expr.q
+        return lambda env: constant
+    if isinstance(expr, sp.Float):
+        number = mpmath.mpf(expr)
+        return lambda env: number
+    parts = [_compile(arg) for arg in expr.args]
+    if isinstance(expr, sp.Add):
+        return lambda env: mpmath.fsum(part(env) for part in parts)
+    if isinstance(expr, sp.Mul):
+        return lambda env: mpmath.fprod(part(env) for part in parts)
+    if isinstance(expr, sp.Pow):
+        base, power = parts
+        return lambda env: base(env) ** power(env)
+    name = type(expr).__name__
+    if name == "Heaviside":
+        (argument, at_zero) = parts
+        return lambda env: _step(argument(env), at_zero(env))
+    if name in _FUNCTIONS and len(parts) == 1:
+        (argument,) = parts
+        function = _FUNCTIONS[name]
+        return lambda env: function(argument(env))
+    raise NotCompilable(name)
+
+
+def _step(x: Any, at_zero: Any) -> Any:
+    return mpmath.mpf(1) if x > 0 else mpmath.mpf(0) if x < 0 else at_zero
+
+
+_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
+    "relu": lambda x: x if x > 0 else mpmath.mpf(0),
+    "softplus": lambda x: mpmath.log1p(mpmath.exp(x)),
+    "tanh": mpmath.tanh,
+    "exp": mpmath.exp,
+    "log": mpmath.log,
+}
+
+
+@dataclass(frozen=True)
+class NumberProgram:
+    """The forward and backward pass of `evaluate`, compiled once for many points.
+
+    Gradient descent evaluates the same expressions at thousands of points; walking SymPy trees
+    with `xreplace` each time costs milliseconds per node, closures over mpmath numbers at
+    PRECISION digits cost microseconds. Same local expressions, same order, same precision.
+    """
+
+    backprop: Backprop
+    forward: tuple[tuple[sp.Symbol, Compiled], ...]
+    cost: Compiled
+    backward: tuple[tuple[sp.Symbol, Compiled], ...]
+    gradients: tuple[tuple[sp.Symbol, Compiled], ...]
+
+    def run(self, env: dict[sp.Symbol, Any]) -> tuple[Any, dict[sp.Symbol, Any]]:
+        """Fill `env` (mpmath numbers for every base variable) with every z, a and δ; return
+        the cost and the gradients. Call inside `mpmath.workdps(PRECISION)`."""
+        for symbol, compiled in self.forward:
+            env[symbol] = compiled(env)
+        cost = self.cost(env)
+        for symbol, compiled in self.backward:
+            env[symbol] = compiled(env)
+        return cost, {p: compiled(env) for p, compiled in self.gradients}
+
+    def evaluate(self, point: Mapping[sp.Symbol, sp.Expr]) -> Evaluation:
+        """As `evaluate(backprop, point)` for decimal input, with values as SymPy Floats."""
+        with mpmath.workdps(PRECISION):
+            env = {s: to_mpf(v) for s, v in point.items()}
+            cost, gradients = self.run(env)
+            values = {s: as_sympy(v) for s, v in env.items()}
+            return Evaluation(
+                values, as_sympy(cost), {p: as_sympy(g) for p, g in gradients.items()}, False
+            )
+
+
+def to_mpf(value: sp.Expr) -> Any:
+    """A SymPy number as an mpmath number at the current precision."""
+    return mpmath.mpf(sp.Float(value, PRECISION))
+
+
+def as_sympy(value: Any) -> sp.Expr:
+    """An mpmath result as a SymPy number (a complex one becomes a complex SymPy number)."""
+    if isinstance(value, mpmath.mpc):
+        return sp.Float(value.real, PRECISION) + sp.I * sp.Float(value.imag, PRECISION)
+    if mpmath.isnan(value):
+        return sp.nan
+    if mpmath.isinf(value):
+        return sp.oo if value > 0 else -sp.oo
+    return sp.Float(value, PRECISION)
+
+
+def compile_numbers(backprop: Backprop) -> NumberProgram | None:
+    """The backprop's expressions compiled for repeated evaluation, or None if one is unknown."""
+    network = backprop.network
+    try:
+        with mpmath.workdps(PRECISION):
+            forward = tuple(
+                (symbol, _compile(definition))
+                for node in network.nodes
+                for symbol, definition in ((node.z, node.z_definition), (node.a, node.a_definition))
+            )
+            return NumberProgram(
+                backprop,
+                forward,
+                _compile(network.cost_expression),
+                tuple((d.symbol, _compile(d.value)) for d in backprop.deltas),
+                tuple((g.parameter, _compile(g.value)) for g in backprop.gradients),
+            )
+    except NotCompilable:
+        return None

@@ -20,6 +20,7 @@ the layer before has a multiple of 11 nodes.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -63,7 +64,7 @@ class Values:
 
     point: Mapping[sp.Symbol, sp.Expr]
     learning_rate: sp.Expr
-    source: str  # "the defaults", "the spec's [values] table", with "--values" when it changed any
+    source: str  # "the defaults" or "the spec's [values] table", and whether flags changed it
 
     @property
     def exact(self) -> bool:
@@ -93,9 +94,7 @@ def parse_number(text: str, where: str) -> sp.Expr:
         return sp.Float(str(decimal), PRECISION)
     if stripped.lower().lstrip("+-") in ("nan", "inf", "infinity"):
         raise SymderivError(f"{where}: {shown!r} is not a finite number.")
-    raise SymderivError(
-        f"{where}: {shown!r} is not a number (write e.g. 0.25, -3, 1e-2 or 1/2)."
-    )
+    raise SymderivError(f"{where}: {shown!r} is not a number (write e.g. 0.25, -3, 1e-2 or 1/2).")
 
 
 def _check_magnitude(size: Fraction | Decimal, where: str, shown: str) -> None:
@@ -117,7 +116,8 @@ def number_from_toml(raw: Any, where: str) -> sp.Expr:
         return parse_number(repr(raw), where)
     if isinstance(raw, str):
         return parse_number(raw, where)
-    kind = {list: "a list", dict: "a table"}.get(type(raw), type(raw).__name__)
+    kinds = {list: "a list", dict: "a table"}
+    kind = next((k for t, k in kinds.items() if isinstance(raw, t)), type(raw).__name__)
     raise SymderivError(f"{where}: expected a number, got {kind}.")
 
 
@@ -159,7 +159,7 @@ def values_from_table(network: Network, table: Any, source: str = "[values]") ->
         raise SymderivError(f"{source}: {err}") from None
     places = _places(network)
     point = {s: number_from_toml(raw[s], f"{source} {places[s]}") for s in network.base_variables}
-    rate = table.get("learning_rate", DEFAULT_LEARNING_RATE)
+    rate: Any = table.get("learning_rate", DEFAULT_LEARNING_RATE)
     learning_rate = _learning_rate(
         number_from_toml(rate, f"{source} learning_rate"), f"{source} learning_rate"
     )
@@ -230,10 +230,20 @@ def resolve_values(network: Network, table: Any = None, flag: str | None = None)
         elif name in by_name:
             point[by_name[name]] = number
         else:
-            raise SymderivError(
-                "--values: " + did_you_mean("name", name, [*by_name, LEARNING_RATE_NAMES[0]])
-            )
-    return Values(point, learning_rate, f"{base.source} with --values")
+            raise SymderivError("--values: " + _unknown_name(name, [*by_name, "eta"]))
+    return Values(point, learning_rate, f"{base.source}, changed on the command line")
+
+
+def _unknown_name(name: str, valid: list[str]) -> str:
+    """did_you_mean, without listing thousands of names for a wide network."""
+    if len(valid) <= 24:
+        return did_you_mean("name", name, valid)
+    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return (
+        f"unknown name {name!r}.{hint} Names are x_k, y_j, w<layer>_<j>_<k>, b<layer>_<j> "
+        "(as in w2_1_3) and eta."
+    )
 
 
 def require_concrete_cost(network: Network) -> None:

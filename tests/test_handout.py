@@ -53,11 +53,17 @@ def test_handout_contains_every_section() -> None:
 @pytest.mark.realtool
 @pytest.mark.parametrize("example", GALLERY, ids=lambda e: e.name)
 def test_every_gallery_handout_compiles_and_renders(tmp_path: Path, example) -> None:  # type: ignore[no-untyped-def]
-    handout = build_handout(derive(example.spec), title=example.title, warmup=example.warmup)
-    tex = tmp_path / "handout.tex"
-    tex.write_text(render_handout(handout, "tex"), encoding="utf-8")
-    realtools.assert_latex_ok(tex, expect_text=["The deltas", "The gradients", "Summary"])
-    realtools.assert_markdown_math_ok(render_handout(handout, "md"))
+    code, _, err = invoke(
+        "handout", "--out", str(tmp_path), "--format", "md,tex", "--title", example.title,
+        *(["--warmup"] if example.warmup else []),
+        *(["--example", "--steps", str(example.steps)] if example.steps else []),
+    )  # fmt: skip
+    assert code == 0, err
+    expected = ["The deltas", "The gradients", "Summary"] + (
+        ["The numbers"] if example.steps else []
+    )
+    realtools.assert_latex_ok(tmp_path / "handout.tex", expect_text=expected)
+    realtools.assert_markdown_math_ok(tmp_path / "handout.md")
 
 
 @pytest.mark.realtool
@@ -178,8 +184,14 @@ def test_committed_gallery_is_current(tmp_path: Path) -> None:
             assert (OUTPUT / name).read_text() == (tmp_path / name).read_text(), (
                 f"output/{name} is stale: run `symderiv gallery --out output`"
             )
+        if example.steps > 1:
+            svg = f"{example.name}-cost.svg"
+            assert (OUTPUT / svg).read_text() == (tmp_path / svg).read_text(), f"output/{svg}"
         pdf = f"{example.name}.pdf"
         assert _pdf_text(OUTPUT / pdf) == _pdf_text(tmp_path / pdf), f"output/{pdf} is stale"
+    # symderiv recognises its own PDF and replaces it without --force
+    code, _, err = invoke("handout", "--out", str(tmp_path), "--format", "pdf")
+    assert code == 0, err
 
 
 def _pdf_text(path: Path) -> str:
