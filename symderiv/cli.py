@@ -12,11 +12,10 @@ from typing import Any, ClassVar
 
 import click
 
-from symderiv.cli_options import network_options
-from symderiv.errors import SymderivError
+from symderiv.cli_options import ReportsUserErrors, network_options
 
 
-class Group(click.Group):
+class Group(ReportsUserErrors, click.Group):
     """A click group that turns SymderivError into one clear line and exit status 2.
 
     Commands in `LAZY` are imported only when used, so `symderiv derive` does not pay for
@@ -40,16 +39,6 @@ class Group(click.Group):
             command: click.Command = getattr(importlib.import_module(module), attribute)
             return command
         return super().get_command(ctx, name)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except SymderivError as err:
-            click.echo(f"symderiv: error: {err}", err=True)
-            ctx.exit(2)
-        except RecursionError:
-            click.echo("symderiv: error: the expression is nested too deeply to handle.", err=True)
-            ctx.exit(2)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

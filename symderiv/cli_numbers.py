@@ -13,23 +13,13 @@ from typing import Any
 
 import click
 
-from symderiv.cli_options import network_options
+from symderiv.cli_options import ReportsUserErrors, network_options
 from symderiv.errors import SymderivError
 from symderiv.spec import NetworkSpec
 
 
-class NumbersCommand(click.Command):
+class NumbersCommand(ReportsUserErrors, click.Command):
     """A command whose SymderivError becomes one clear line and exit status 2."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except SymderivError as err:
-            click.echo(f"symderiv: error: {err}", err=True)
-            ctx.exit(2)
-        except RecursionError:
-            click.echo("symderiv: error: the expression is nested too deeply to handle.", err=True)
-            ctx.exit(2)
 
 
 values_option = click.option(
