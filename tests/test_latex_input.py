@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import builtins
-import os
-import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sympy as sp
-import sympy.parsing.sympy_parser as sympy_parser
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -242,40 +237,6 @@ def test_latex_is_recognised_by_backslashes_braces_or_dollars(text: str, latex: 
 
 
 # ---------------------------------------------------------------------------- nothing runs
-
-
-@pytest.fixture
-def tripwires(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record any call that would mean user text ran as code or went to SymPy's parsers."""
-    import sympy.parsing.latex as sympy_latex
-
-    calls: list[str] = []
-
-    def wire(name: str) -> Callable[..., None]:
-        def tripped(*args: object, **kwargs: object) -> None:
-            calls.append(name)
-            raise AssertionError(f"{name} was called")
-
-        return tripped
-
-    def on_text(name: str, original: Callable[..., object]) -> Callable[..., object]:
-        """Python's imports exec code objects; only running text would mean user input ran."""
-
-        def guarded(source: object, *args: object, **kwargs: object) -> object:
-            if isinstance(source, (str, bytes)):
-                calls.append(name)
-                raise AssertionError(f"{name} was called on text")
-            return original(source, *args, **kwargs)
-
-        return guarded
-
-    monkeypatch.setattr(builtins, "eval", on_text("eval", builtins.eval))
-    monkeypatch.setattr(builtins, "exec", on_text("exec", builtins.exec))
-    monkeypatch.setattr(os, "system", wire("os.system"))
-    monkeypatch.setattr(subprocess, "Popen", wire("subprocess.Popen"))
-    monkeypatch.setattr(sympy_parser, "parse_expr", wire("parse_expr"))
-    monkeypatch.setattr(sympy_latex, "parse_latex", wire("parse_latex"))
-    return calls
 
 
 HOSTILE = [
