@@ -1,7 +1,7 @@
 """Judging a hand-derived gradient: correct, incorrect (with the mistake named) or cannot judge.
 
 Equivalence is decided by evaluation, not by `simplify` (too slow on real gradients) or
-`.equals()` (can freeze; hazards). The answer and the derived gradient are evaluated at random
+`.equals()` (can freeze on some inputs). The answer and the derived gradient are evaluated at random
 points with 30 significant digits and compared with a relative and an absolute tolerance:
 
 - A point gives values to every base variable (`x`, `y`, `w`, `b`, and `∂J/∂ŷ` when the cost is
@@ -16,7 +16,7 @@ points with 30 significant digits and compared with a relative and an absolute t
 - A difference is confirmed at 60 digits before the verdict is *incorrect*, and the point is
   shown as a counterexample.
 - The evaluator is this module's own: a SymPy tree compiled into a list of mpmath operations.
-  Nothing is turned into Python code (`lambdify` would run symbol names; hazards), and
+  Nothing is turned into Python code (`lambdify` runs generated source, so a crafted symbol name would run), and
   anything it does not know is refused as *cannot judge*.
 
 When the answer is wrong, `diagnose` looks for the one chain-rule mistake that explains it, by

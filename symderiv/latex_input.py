@@ -1,6 +1,6 @@
 r"""Reading answers written in LaTeX, by rewriting them into the plain grammar of the parser.
 
-SymPy's LaTeX parsers are unfit for user text (hazards: one silently drops junk and turns a layer
+SymPy's LaTeX parsers are unfit for user text (one silently drops junk and turns a layer
 superscript into a power, the other cannot read `\hat{y}`). This module is a small translator
 instead: a tokenizer, a whitelist of math commands, and a recursive reader that writes the
 equivalent plain text (`\frac{a}{b}` → `((a)/(b))`, `w^{(2)}_{11}` → `w2_1_1`). The plain text

@@ -1,7 +1,7 @@
 """The one place that decides how every network symbol is named, written in LaTeX and in text.
 
-Symbol names are structured so that no two quantities can share one (hazards: `w1_111` glued
-two weights together):
+Symbol names are structured so that no two quantities can share one (a flat scheme would read
+`w1_111` as two different weights glued together):
 
 ==========================  ==================  =====================  ================
 quantity                    chain network       wider network          LaTeX (wider)

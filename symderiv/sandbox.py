@@ -1,7 +1,7 @@
 """Running a function in a child process with CPU, memory and wall-clock limits.
 
 SymPy can hang or eat memory on some inputs, `signal.alarm` reaches the main thread only, and
-SymPy's broad `except Exception:` blocks can swallow a timeout raised inside it (hazards). A
+SymPy's broad `except Exception:` blocks can swallow a timeout raised inside it. A
 forked child with resource limits, killed by the parent at its deadline, contains anything.
 
 - `fork` rather than `spawn`: the child starts with everything the parent already built (the

@@ -1,4 +1,4 @@
-"""Shared test settings: hypothesis profiles, and the path to the shared reference data."""
+"""Shared test settings: hypothesis profiles, and the path to the test data kept in `tests/data`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import sympy.parsing.latex as sympy_latex
 import sympy.parsing.sympy_parser as sympy_parser
 from hypothesis import HealthCheck, settings
 
-REFERENCE = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
+DATA = Path(__file__).resolve().parent / "data"
 
 settings.register_profile(
     "default", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=40

@@ -26,9 +26,9 @@ from symderiv.errors import SymderivError
 from symderiv.numeric import evaluate, gradient_lists
 from symderiv.spec import NetworkSpec
 from symderiv.values import resolve_values, value_lists
-from tests.conftest import REFERENCE
+from tests.conftest import DATA
 
-ORACLE = json.loads((REFERENCE / "oracle-gradients.json").read_text())
+ORACLE = json.loads((DATA / "oracle-gradients.json").read_text())
 TOLERANCE = 1e-9
 CONCRETE = [name for name, cost in COSTS.items() if not cost.is_abstract]
 

@@ -32,9 +32,9 @@ from symderiv.spec import NetworkSpec
 from symderiv.templating import render
 from symderiv.values import resolve_values
 from tests import realtools
-from tests.conftest import REFERENCE
+from tests.conftest import DATA
 
-ORACLE = json.loads((REFERENCE / "oracle-gradients.json").read_text())
+ORACLE = json.loads((DATA / "oracle-gradients.json").read_text())
 TOLERANCE = 1e-9
 CONCRETE = [name for name, cost in COSTS.items() if not cost.is_abstract]
 EXACT_SEED = "x=1/2,y=1,w1=3/10,b1=1/10,w2=-1/5,b2=2/5,eta=1/2"

@@ -27,9 +27,9 @@ from symderiv.gradcheck import (
 from symderiv.numeric import evaluate
 from symderiv.spec import NetworkSpec
 from symderiv.values import resolve_values, values_from_table
-from tests.conftest import REFERENCE
+from tests.conftest import DATA
 
-ORACLE = json.loads((REFERENCE / "oracle-gradients.json").read_text())
+ORACLE = json.loads((DATA / "oracle-gradients.json").read_text())
 CONCRETE = [name for name, cost in COSTS.items() if not cost.is_abstract]
 
 

@@ -1,6 +1,6 @@
 """The engine's numbers against gradients computed independently by an autodiff library.
 
-`oracle-gradients.json` (in the shared reference data) holds random networks with their inputs,
+`tests/data/oracle-gradients.json` holds random networks with their inputs,
 weights, cost and gradients from PyTorch autograd in float64, in the `W[l][j][k]` convention.
 """
 
@@ -15,9 +15,9 @@ import sympy as sp
 from symderiv.derivation import derive
 from symderiv.numeric import evaluate, gradient_lists, point_from_lists
 from symderiv.spec import NetworkSpec
-from tests.conftest import REFERENCE
+from tests.conftest import DATA
 
-ORACLE = json.loads((REFERENCE / "oracle-gradients.json").read_text())
+ORACLE = json.loads((DATA / "oracle-gradients.json").read_text())
 TOLERANCE = 1e-9
 
 
