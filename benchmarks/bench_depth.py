@@ -20,8 +20,8 @@ import time
 
 import sympy as sp
 
-from symderiv.derivation import derive
-from symderiv.spec import NetworkSpec
+from symderiv.core.spec import NetworkSpec
+from symderiv.engine.derivation import derive
 
 
 def chain(depth: int) -> NetworkSpec:

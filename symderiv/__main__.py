@@ -1,5 +1,5 @@
 """`python -m symderiv` runs the command-line interface."""
 
-from symderiv.cli import main
+from symderiv.cli.main import main
 
 main()

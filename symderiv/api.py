@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from symderiv.derivation import Backprop, Gradient, derive
-from symderiv.spec import NetworkSpec
+from symderiv.core.spec import NetworkSpec
+from symderiv.engine.derivation import Backprop, Gradient, derive
 
 __all__ = [
     "derive",
@@ -33,14 +33,14 @@ def render_derivation(spec: NetworkSpec | None, param: str = "all", fmt: str = "
 
     LaTeX and Markdown give the handout's sections for those gradients, as a fragment.
     """
-    from symderiv.templating import render
-    from symderiv.views import derivation_context
+    from symderiv.render.templating import render
+    from symderiv.render.views import derivation_context
 
     backprop = derive(spec)
     gradients = select_gradients(backprop, param)
     if fmt == "text":
         return render("text", "derive.txt.jinja", **derivation_context(backprop, gradients))
-    from symderiv.handout import build_handout
+    from symderiv.render.handout import build_handout
 
     handout = build_handout(backprop, gradients=gradients)
     return render_handout(handout, "md" if fmt == "markdown" else "tex", fragment=True)
@@ -51,7 +51,7 @@ FORMAT_NAMES = {"md": "markdown", "tex": "latex", "pdf": "pdf"}
 
 def parse_formats(text: str) -> list[str]:
     """`"md,tex,pdf"` to `["md", "tex", "pdf"]`, refusing anything else by name."""
-    from symderiv.errors import SymderivError, did_you_mean
+    from symderiv.core.errors import SymderivError, did_you_mean
 
     formats = [part.strip().lower() for part in text.split(",") if part.strip()]
     if not formats:
@@ -64,7 +64,7 @@ def parse_formats(text: str) -> list[str]:
 
 def render_handout(handout: object, fmt: str, *, fragment: bool = False) -> str:
     """The handout as Markdown (`md`) or LaTeX (`tex`) text."""
-    from symderiv.templating import render
+    from symderiv.render.templating import render
 
     kind = "standalone" if not fragment else "fragment"
     if fmt == "md":
@@ -95,9 +95,9 @@ def write_handout(
     `[values]` table, or `--values`); with `steps` > 1 it plots the cost curve, drawn in TikZ
     in LaTeX and written as an SVG file beside the Markdown.
     """
-    from symderiv import latexbuild, writer
-    from symderiv.errors import SymderivError
-    from symderiv.handout import build_handout
+    from symderiv.core.errors import SymderivError
+    from symderiv.output import latexbuild, writer
+    from symderiv.render.handout import build_handout
 
     wanted = parse_formats(formats)
     base = writer.safe_name(name)
@@ -109,8 +109,8 @@ def write_handout(
     backprop = derive(spec)
     worked = None
     if example or values_table is not None or values_flag is not None:
-        from symderiv.example import worked_example
-        from symderiv.values import resolve_values
+        from symderiv.numbers.example import worked_example
+        from symderiv.numbers.values import resolve_values
 
         values = resolve_values(backprop.network, values_table, values_flag)
         plot = f"{base}-cost.svg"
@@ -133,7 +133,7 @@ def write_handout(
                 writer.write_atomic(targets[fmt], text, force=force)
                 report.append(f"wrote {targets[fmt]}")
     if "svg" in targets and worked is not None:
-        from symderiv.example import cost_curve_svg
+        from symderiv.numbers.example import cost_curve_svg
 
         writer.write_atomic(targets["svg"], cost_curve_svg(worked.history), force=force)
         report.append(f"wrote {targets['svg']}")

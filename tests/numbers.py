@@ -1,6 +1,6 @@
 """Independent numeric references for gradient tests: nested cost, `sympy.diff`, finite differences.
 
-Nothing here uses the engine or the `fdiff` rules in `symderiv.functions`: σ, ReLU and softplus
+Nothing here uses the engine or the `fdiff` rules in `symderiv.core.functions`: σ, ReLU and softplus
 are rewritten into their definitions first, and SymPy differentiates those.
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import mpmath
 import sympy as sp
 
-from symderiv.network import Network
+from symderiv.core.network import Network
 
 DIGITS = 40
 

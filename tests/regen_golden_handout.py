@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from symderiv.api import render_handout
-from symderiv.derivation import derive
-from symderiv.handout import build_handout
+from symderiv.engine.derivation import derive
+from symderiv.render.handout import build_handout
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "handout"
 

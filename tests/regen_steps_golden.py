@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from symderiv.parsing import parse_expression
+from symderiv.parse.plain import parse_expression
 from symderiv.steps import differentiate, iter_steps
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "steps"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symderiv.functions import rewrite_definitions
+from symderiv.core.functions import rewrite_definitions
 from symderiv.steps import Step, iter_steps
 
 VALUES = ("0.7", "-1.3", "1.9", "0.35", "-0.45", "2.6", "1.15", "-2.2")

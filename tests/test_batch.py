@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from symderiv import batch
-from symderiv.batch import (
+from symderiv.check import batch
+from symderiv.check.batch import (
     REPORT_COLUMNS,
     BatchError,
     Row,
@@ -20,8 +20,8 @@ from symderiv.batch import (
     run_batch,
     write_report,
 )
-from symderiv.check import CheckResult, Judge, Verdict
-from symderiv.spec import NetworkSpec
+from symderiv.check.judge import CheckResult, Judge, Verdict
+from symderiv.core.spec import NetworkSpec
 
 SEED = NetworkSpec()
 

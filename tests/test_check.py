@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symderiv import sandbox
-from symderiv.check import (
+from symderiv.check import sandbox
+from symderiv.check.judge import (
     CheckResult,
     Judge,
     Mistake,
@@ -22,9 +22,9 @@ from symderiv.check import (
     check_answer,
     judge_for,
 )
-from symderiv.derivation import derive
-from symderiv.functions import rewrite_definitions
-from symderiv.spec import NetworkSpec
+from symderiv.core.functions import rewrite_definitions
+from symderiv.core.spec import NetworkSpec
+from symderiv.engine.derivation import derive
 
 SEED = NetworkSpec()
 HALF = NetworkSpec(cost="half_squared_error")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from symderiv.cli import cli
+from symderiv.cli.main import cli
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

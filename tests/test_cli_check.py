@@ -9,8 +9,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from symderiv.cli import Group
-from symderiv.cli_check import check_command
+from symderiv.cli.check import check_command
+from symderiv.cli.main import Group
 
 
 @click.group(cls=Group)

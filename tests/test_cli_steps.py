@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from symderiv.cli_steps import steps_command
-from symderiv.parsing import parse_expression
+from symderiv.cli.steps import steps_command
+from symderiv.parse.plain import parse_expression
 
 
 def run(*args: str) -> tuple[int, str, str]:

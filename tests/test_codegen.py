@@ -18,14 +18,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from symderiv.activations import ACTIVATIONS
-from symderiv.codegen import generate_module, identifier, write_atomically
-from symderiv.costs import COSTS
-from symderiv.derivation import derive
-from symderiv.errors import SymderivError
-from symderiv.numeric import evaluate, gradient_lists
-from symderiv.spec import NetworkSpec
-from symderiv.values import resolve_values, value_lists
+from symderiv.core.activations import ACTIVATIONS
+from symderiv.core.costs import COSTS
+from symderiv.core.errors import SymderivError
+from symderiv.core.spec import NetworkSpec
+from symderiv.engine.derivation import derive
+from symderiv.numbers.evaluate import evaluate, gradient_lists
+from symderiv.numbers.values import resolve_values, value_lists
+from symderiv.render.codegen import generate_module, identifier, write_atomically
 from tests.conftest import DATA
 
 ORACLE = json.loads((DATA / "oracle-gradients.json").read_text())
@@ -34,7 +34,7 @@ CONCRETE = [name for name, cost in COSTS.items() if not cost.is_abstract]
 
 
 def run(*args: str) -> tuple[int, str, str]:
-    from symderiv.cli_numbers import codegen_command
+    from symderiv.cli.numbers import codegen_command
 
     command: click.Command = codegen_command
     result = CliRunner().invoke(command, list(args))

@@ -16,13 +16,13 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symderiv.activations import ACTIVATIONS
-from symderiv.costs import COSTS
-from symderiv.derivation import Backprop, FactorKind, derive
-from symderiv.functions import rewrite_definitions
-from symderiv.network import Network
-from symderiv.numeric import evaluate
-from symderiv.spec import NetworkSpec
+from symderiv.core.activations import ACTIVATIONS
+from symderiv.core.costs import COSTS
+from symderiv.core.functions import rewrite_definitions
+from symderiv.core.network import Network
+from symderiv.core.spec import NetworkSpec
+from symderiv.engine.derivation import Backprop, FactorKind, derive
+from symderiv.numbers.evaluate import evaluate
 from tests import numbers
 
 TOLERANCE = 1e-10

@@ -15,22 +15,22 @@ import pytest
 import sympy as sp
 from click.testing import CliRunner
 
-from symderiv.activations import ACTIVATIONS
-from symderiv.cli_numbers import example_command
-from symderiv.costs import COSTS
-from symderiv.derivation import derive
-from symderiv.example import (
+from symderiv.cli.numbers import example_command
+from symderiv.core.activations import ACTIVATIONS
+from symderiv.core.costs import COSTS
+from symderiv.core.spec import NetworkSpec
+from symderiv.engine.derivation import derive
+from symderiv.numbers.evaluate import compile_numbers, evaluate
+from symderiv.numbers.example import (
     Number,
     Substituted,
     cost_curve_svg,
     format_number,
     worked_example,
 )
-from symderiv.numeric import compile_numbers, evaluate
-from symderiv.printing import to_latex, to_text
-from symderiv.spec import NetworkSpec
-from symderiv.templating import render
-from symderiv.values import resolve_values
+from symderiv.numbers.values import resolve_values
+from symderiv.render.printing import to_latex, to_text
+from symderiv.render.templating import render
 from tests import realtools
 from tests.conftest import DATA
 

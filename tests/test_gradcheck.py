@@ -13,20 +13,20 @@ import pytest
 import sympy as sp
 from click.testing import CliRunner
 
-from symderiv import gradcheck
-from symderiv.activations import ACTIVATIONS
-from symderiv.costs import COSTS
-from symderiv.derivation import derive
-from symderiv.gradcheck import (
+from symderiv.core.activations import ACTIVATIONS
+from symderiv.core.costs import COSTS
+from symderiv.core.spec import NetworkSpec
+from symderiv.engine.derivation import derive
+from symderiv.numbers import gradcheck
+from symderiv.numbers.evaluate import evaluate
+from symderiv.numbers.gradcheck import (
     FLOAT_ACTIVATIONS,
     TOLERANCE,
     check_gradients,
     compare,
     float_network,
 )
-from symderiv.numeric import evaluate
-from symderiv.spec import NetworkSpec
-from symderiv.values import resolve_values, values_from_table
+from symderiv.numbers.values import resolve_values, values_from_table
 from tests.conftest import DATA
 
 ORACLE = json.loads((DATA / "oracle-gradients.json").read_text())
@@ -41,7 +41,7 @@ def run(command: click.Command, *args: str) -> tuple[int, str, str]:
 
 
 def gradcheck_command() -> click.Command:
-    from symderiv.cli_numbers import gradcheck_command as command
+    from symderiv.cli.numbers import gradcheck_command as command
 
     return command
 
@@ -172,7 +172,7 @@ def test_bad_input_is_one_clear_line(args: tuple[str, ...], message: str) -> Non
 
 
 def test_without_numpy_the_command_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(sys.modules, "symderiv.gradcheck")
+    monkeypatch.delitem(sys.modules, "symderiv.numbers.gradcheck")
     monkeypatch.setitem(sys.modules, "numpy", None)
     code, _, err = run(gradcheck_command())
     assert code == 2 and err == "symderiv: error: gradcheck needs NumPy: pip install numpy\n"

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from symderiv.api import render_derivation, render_handout
-from symderiv.cli import cli
-from symderiv.derivation import derive
-from symderiv.gallery import GALLERY
-from symderiv.handout import build_handout
-from symderiv.spec import NetworkSpec
+from symderiv.cli.main import cli
+from symderiv.core.spec import NetworkSpec
+from symderiv.engine.derivation import derive
+from symderiv.output.gallery import GALLERY
+from symderiv.render.handout import build_handout
 from tests import realtools
 from tests.regen_golden_handout import GOLDEN, golden_texts
 

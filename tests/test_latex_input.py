@@ -10,14 +10,14 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from symderiv.functions import relu, sigmoid, softplus
-from symderiv.latex_input import (
+from symderiv.core.functions import relu, sigmoid, softplus
+from symderiv.parse.latex import (
     MAX_LATEX_LENGTH,
     looks_like_latex,
     parse_latex,
     translate,
 )
-from symderiv.parsing import ParseError, parse_expression
+from symderiv.parse.plain import ParseError, parse_expression
 
 S = sp.Symbol
 x, y, z, yhat, a1, a2, z1, z2 = sp.symbols("x y z yhat a1 a2 z1 z2")

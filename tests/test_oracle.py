@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import sympy as sp
 
-from symderiv.derivation import derive
-from symderiv.numeric import evaluate, gradient_lists, point_from_lists
-from symderiv.spec import NetworkSpec
+from symderiv.core.spec import NetworkSpec
+from symderiv.engine.derivation import derive
+from symderiv.numbers.evaluate import evaluate, gradient_lists, point_from_lists
 from tests.conftest import DATA
 
 ORACLE = json.loads((DATA / "oracle-gradients.json").read_text())

@@ -10,9 +10,9 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symderiv.errors import SymderivError
-from symderiv.functions import relu, sigmoid, softplus
-from symderiv.parsing import (
+from symderiv.core.errors import SymderivError
+from symderiv.core.functions import relu, sigmoid, softplus
+from symderiv.parse.plain import (
     MAX_DEPTH,
     MAX_INPUT_LENGTH,
     ParseError,

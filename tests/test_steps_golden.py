@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from symderiv.functions import relu, sigmoid, softplus
-from symderiv.parsing import parse_expression
+from symderiv.core.functions import relu, sigmoid, softplus
+from symderiv.parse.plain import parse_expression
 from symderiv.steps import RULES, differentiate, explain, iter_steps, to_json, to_text
 from symderiv.steps import rules as r
 from tests.regen_steps_golden import Case, golden_text, load_cases

@@ -6,8 +6,8 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from symderiv.functions import relu, sigmoid, softplus
-from symderiv.parsing import parse_expression
+from symderiv.core.functions import relu, sigmoid, softplus
+from symderiv.parse.plain import parse_expression
 from symderiv.steps import differentiate, iter_steps, to_json, to_text
 from symderiv.steps.rules import Fallback
 from tests.steps_checks import agree, bad_steps, reference_derivative

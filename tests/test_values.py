@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 import sympy as sp
 
-from symderiv.errors import SymderivError
-from symderiv.network import build_network
-from symderiv.numeric import PRECISION
-from symderiv.spec import NetworkSpec
-from symderiv.values import (
+from symderiv.core.errors import SymderivError
+from symderiv.core.network import build_network
+from symderiv.core.spec import NetworkSpec
+from symderiv.numbers.evaluate import PRECISION
+from symderiv.numbers.values import (
     default_values,
     parse_number,
     parse_values_flag,

@@ -20,7 +20,7 @@ Decisions a reader may want to know:
   clashing with a symbol of the expression or of an enclosing chain rule.
 
 Cost: no `simplify` and no expansion; work grows with the size of the expression tree, which the
-parser bounds (see `symderiv.parsing`).
+parser bounds (see `symderiv.parse.plain`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symderiv.functions import relu, sigmoid, softplus
+from symderiv.core.functions import relu, sigmoid, softplus
 from symderiv.steps import rules as r
 
 _VARIABLE_NAMES = ("g", "u", "v", "h", "p", "q", "s", "t")

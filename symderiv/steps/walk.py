@@ -4,7 +4,7 @@
 
 - `iter_steps` — every step depth-first, with its depth;
 - `to_json` — nested plain data, expressions as SymPy strings (`sigmoid(z)`, `x**2`). They read
-  back through `symderiv.parsing.parse_expression`, except ReLU's piecewise definition and
+  back through `symderiv.parse.plain.parse_expression`, except ReLU's piecewise definition and
   what `sympy.diff` returns in a fallback step (`DiracDelta`, `Derivative`), which SymPy reads;
 - `explain` — the explanation as a flat list of `Line`s. A line's `why` is prose with `{name}`
   placeholders for expressions in `math`, so a Unicode, LaTeX or HTML renderer prints the prose
@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import sympy as sp
 
-from symderiv import printing
+from symderiv.render import printing
 from symderiv.steps import rules as r
 
 Event = tuple[Literal["enter", "exit"], int, r.Step]

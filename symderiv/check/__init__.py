@@ -1,0 +1,3 @@
+"""Judging a hand derivation: the verdict, the diagnosis, the sandbox it runs in, and class
+batches.
+"""

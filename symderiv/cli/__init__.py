@@ -1,0 +1,1 @@
+"""The `symderiv` command: a thin layer over the Python API."""

@@ -1,0 +1,209 @@
+"""`symderiv check`: verify a hand-derived gradient, or a CSV file of them.
+
+Exit status, single answer: 0 correct, 1 incorrect, 2 cannot judge (unreadable answer, unknown
+symbol, time limit, ...) or bad usage. Batch: 0 when every row was judged (correct or
+incorrect), 1 when some rows could not be judged (the report is written all the same), 2 when
+the batch could not run (no report).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from symderiv.check.judge import DEFAULT_TIMEOUT, CheckResult, Verdict
+from symderiv.cli.options import network_options
+from symderiv.core import naming
+from symderiv.core.errors import SymderivError
+from symderiv.core.spec import NetworkSpec
+
+MAX_TIMEOUT = 600.0
+
+
+class CheckUsageError(click.ClickException):
+    """Bad usage or a batch that cannot run: `symderiv: error: ...` and exit status 2."""
+
+    exit_code = 2
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"symderiv: error: {self.format_message()}", err=True, file=file)
+
+
+class _Command(click.Command):
+    """Spec errors (raised while the options are turned into a network) end in one line too."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SymderivError as error:
+            raise CheckUsageError(str(error)) from None
+
+
+@click.command(
+    "check",
+    cls=_Command,
+    epilog="""\b
+Examples:
+  symderiv check "2*(yhat - y)*yhat*(1 - yhat)*a1" --param w2
+  symderiv check '2(\\hat{y}-y)\\sigma'"'"'(z_2) a_1' --param w2 --json
+  symderiv check "delta1*x_2" --param w1_1_2 --layers 2-2-1
+  symderiv check --param b2 -- "-2*(y - yhat)*yhat*(1 - yhat)"
+  symderiv check --batch answers.csv --out-dir reports --cost binary_cross_entropy
+
+\b
+Batch file: a UTF-8 CSV with the header id,param,answer[,format]; format is
+auto (default), plain or latex. Writes report.csv and report.json into --out-dir
+(default: the current directory) and prints the counts per verdict.
+""",
+)
+@click.argument("answer", required=False, metavar="[ANSWER]")
+@network_options
+@click.option("--param", "-p", metavar="NAME", help="The parameter the answer is ∂J/∂ of.")
+@click.option("--latex", is_flag=True, help="Read the answer as LaTeX (detected when omitted).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1, max=MAX_TIMEOUT),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time limit for judging one answer.",
+)
+@click.option(
+    "--batch",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.csv",
+    help="Check every row of a CSV file (columns id,param,answer[,format]).",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Where --batch writes report.csv and report.json [current directory].",
+)
+@click.option("--force", is_flag=True, help="Replace report files symderiv did not write.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1, max=512),
+    metavar="N",
+    help="Answers judged at once in --batch [all cores].",
+)
+def check_command(
+    network: NetworkSpec,
+    tables: dict[str, Any],
+    answer: str | None,
+    param: str | None,
+    latex: bool,
+    as_json: bool,
+    timeout: float,
+    batch: Path | None,
+    out_dir: Path | None,
+    force: bool,
+    jobs: int | None,
+) -> None:
+    """Check a hand-derived gradient ANSWER for ∂J/∂NAME against the derivation.
+
+    ANSWER is plain (2*(yhat - y)*yhat*(1 - yhat)*a1, σ(z2), δ2·a1) or LaTeX
+    (2(\\hat{y}-y)\\hat{y}(1-\\hat{y})a_1, \\sigma(z_2), \\frac{..}{..}), detected by its
+    backslashes and braces. It may use the network's names x, y, w, b, z, a, ŷ (a_L too) and
+    the deltas δ. The verdict is correct, incorrect (naming the chain-rule mistake, with a
+    counterexample) or cannot judge (with the reason). SPEC and the flags choose the network
+    as for `derive`. An answer starting with '-' goes after '--'.
+
+    Exit status: 0 correct, 1 incorrect, 2 cannot judge or bad usage; with --batch, 0 when
+    every row was judged, 1 when some could not be, 2 when the batch could not run.
+    """
+    if batch is not None:
+        if param is not None:
+            raise CheckUsageError("--param is given per row in --batch (the param column)")
+        if answer is not None:
+            network = _spec_from_positional(answer)  # `check --batch F.csv SPEC`
+        _run_batch(network, batch, out_dir, force, jobs, timeout, latex, as_json)
+        return
+    for flag, value in (("--out-dir", out_dir), ("--force", force), ("--jobs", jobs)):
+        if value:
+            raise CheckUsageError(f"{flag} goes with --batch")
+    if answer is None:
+        raise CheckUsageError("give the ANSWER to check (or --batch FILE.csv)")
+    if param is None:
+        raise CheckUsageError("give the parameter with --param NAME (e.g. --param w2)")
+    from symderiv.check.judge import check
+
+    result = check(network, param, answer, fmt="latex" if latex else "auto", timeout=timeout)
+    if as_json:
+        click.echo(json.dumps({"answer": answer, **result.to_json()}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_result(result))
+    raise SystemExit(result.exit_code)
+
+
+def _spec_from_positional(path: str) -> NetworkSpec:
+    """In --batch mode the one positional argument is SPEC; apply the flags on top of it."""
+    from symderiv.core.spec import load_spec, parse_layers
+
+    params = click.get_current_context().params
+    base, _ = load_spec(Path(path))
+    layers = params.get("layers")
+    return base.with_options(
+        layers=parse_layers(layers) if layers is not None else None,
+        hidden_activation=params.get("hidden_activation"),
+        output_activation=params.get("output_activation"),
+        cost=params.get("cost"),
+    )
+
+
+def _run_batch(
+    network: NetworkSpec,
+    path: Path,
+    out_dir: Path | None,
+    force: bool,
+    jobs: int | None,
+    timeout: float,
+    latex: bool,
+    as_json: bool,
+) -> None:
+    from symderiv.check.batch import read_rows, report_paths, run_batch, write_report
+
+    directory = out_dir if out_dir is not None else Path.cwd()
+    rows = read_rows(path, default_format="latex" if latex else "auto")
+    report_paths(directory, force=force)  # fail now, not after judging every row
+    report = run_batch(network, rows, timeout=timeout, workers=jobs)
+    csv_path, json_path = write_report(report, directory, force=force)
+    if as_json:
+        summary = {**report.summary(), "report_csv": str(csv_path), "report_json": str(json_path)}
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        counts = report.counts
+        click.echo(
+            f"checked {len(report.rows)} answers in {report.seconds:.1f} s: "
+            f"{counts['correct']} correct, {counts['incorrect']} incorrect, "
+            f"{counts['cannot judge']} cannot judge"
+        )
+        click.echo(f"report: {csv_path}, {json_path}")
+    raise SystemExit(0 if report.all_judged else 1)
+
+
+def render_result(result: CheckResult) -> str:
+    """The result as a few readable lines."""
+    target = f"∂J/∂{naming.text_name(result.param) or result.param}"
+    lines = [f"{result.verdict.value}: {target}"]
+    if result.read_as is not None:
+        lines.append(f"  read as:        {result.read_as}")
+    if result.verdict is Verdict.CANNOT_JUDGE:
+        lines.extend("  " + line for line in result.reason.splitlines())
+    elif result.verdict is Verdict.CORRECT:
+        lines.append(f"  {result.reason}")
+    if result.diagnosis is not None:
+        lines.append(f"  mistake:        {result.diagnosis.message}")
+    example = result.counterexample
+    if example is not None:
+        point = ", ".join(f"{naming.text_name(n) or n} = {v}" for n, v in example.point)
+        lines.append(f"  counterexample: {point}")
+        lines.append(
+            f"                  your answer = {example.answer}, {target} = {example.expected}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,149 @@
+"""A network spec turned into SymPy symbols and the forward equations.
+
+Every node has its local equations (`z2 = w2·a1 + b2`, `ŷ = σ(z2)`), which is what the
+derivation works with. The fully nested forms in the base variables (`x, y, w, b`) exist only
+for checking and for the third form of a result; they are built on demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy as sp
+
+from symderiv.core import naming
+from symderiv.core.activations import Activation, get_activation
+from symderiv.core.costs import Cost, get_cost
+from symderiv.core.spec import NetworkSpec
+from symderiv.core.written import product, total
+
+
+@dataclass(frozen=True)
+class Node:
+    """Node `j` of layer `l` (both counted from 1, as on the page)."""
+
+    layer: int
+    index: int
+    z: sp.Symbol
+    a: sp.Symbol  # ŷ_j in the output layer
+    bias: sp.Symbol
+    weights: tuple[sp.Symbol, ...]  # weights[k - 1] multiplies inputs[k - 1]
+    inputs: tuple[sp.Symbol, ...]  # activations of layer l - 1 (the inputs x in layer 1)
+    activation: Activation
+
+    @cached_property
+    def z_definition(self) -> sp.Expr:
+        """`Σ_k w_jk a_k + b_j`, kept in the order a lecture writes it."""
+        terms = [sp.Mul(w, a, evaluate=False) for w, a in zip(self.weights, self.inputs)]
+        return sp.Add(*terms, self.bias, evaluate=False)
+
+    @property
+    def a_definition(self) -> sp.Expr:
+        """`f(z)`: the activation applied to this node's input sum."""
+        return self.activation.apply(self.z)
+
+
+@dataclass(frozen=True)
+class Network:
+    """Symbols, local equations and the cost of one network."""
+
+    spec: NetworkSpec
+    inputs: tuple[sp.Symbol, ...]
+    targets: tuple[sp.Symbol, ...]
+    layers: tuple[tuple[Node, ...], ...]  # layers[l - 1] is layer l
+    cost: Cost
+    J: sp.Symbol = field(default=sp.Symbol("J"))
+
+    @property
+    def depth(self) -> int:
+        return len(self.layers)
+
+    @property
+    def outputs(self) -> tuple[sp.Symbol, ...]:
+        """The predictions ŷ_j (the output layer's activations)."""
+        return tuple(node.a for node in self.layers[-1])
+
+    @property
+    def nodes(self) -> tuple[Node, ...]:
+        return tuple(node for layer in self.layers for node in layer)
+
+    @property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """Every weight and bias, layer by layer, node by node: `w1, b1, w2, b2, ...`."""
+        return tuple(p for node in self.nodes for p in (*node.weights, node.bias))
+
+    @property
+    def base_variables(self) -> tuple[sp.Symbol, ...]:
+        """What the cost finally depends on: inputs, targets, weights and biases."""
+        return (*self.inputs, *self.targets, *self.parameters)
+
+    def node(self, layer: int, index: int = 1) -> Node:
+        return self.layers[layer - 1][index - 1]
+
+    @property
+    def cost_expression(self) -> sp.Expr:
+        """`J` in the targets and predictions."""
+        return self.cost.expression(list(zip(self.targets, self.outputs)))
+
+    @cached_property
+    def nested(self) -> dict[sp.Symbol, sp.Expr]:
+        """Every `z` and `a` written in the base variables, built forward layer by layer."""
+        values: dict[sp.Symbol, sp.Expr] = {}
+        for node in self.nodes:
+            terms = (product(w, values.get(a, a)) for w, a in zip(node.weights, node.inputs))
+            z = total((*terms, node.bias))
+            values[node.z] = z
+            values[node.a] = node.activation.apply(z)
+        return values
+
+    def nested_cost(self) -> sp.Expr:
+        """`J` in the base variables: for checks only, never to produce output."""
+        return self.cost_expression.xreplace(self.nested)
+
+
+def build_network(spec: NetworkSpec | None = None) -> Network:
+    """Symbols and local equations for `spec` (the seed 1-1-1 network by default)."""
+    spec = spec or NetworkSpec()
+    chain = spec.is_chain
+    sizes = spec.layers
+    depth = spec.depth
+
+    def unlayered(stem: str, n: int) -> tuple[sp.Symbol, ...]:
+        if chain:
+            return (sp.Symbol(stem),)
+        return tuple(sp.Symbol(naming.indexed(stem, j)) for j in range(1, n + 1))
+
+    def name(stem: str, layer: int, *indices: int) -> sp.Symbol:
+        return sp.Symbol(naming.layered(stem, layer, *([] if chain else indices)))
+
+    inputs = unlayered("x", sizes[0])
+    outputs = unlayered("yhat", sizes[-1])
+    hidden = get_activation(spec.hidden_activation)
+    final = get_activation(spec.output_activation)
+    layers: list[tuple[Node, ...]] = []
+    previous = inputs
+    for layer in range(1, depth + 1):
+        last = layer == depth
+        nodes = tuple(
+            Node(
+                layer=layer,
+                index=j,
+                z=name("z", layer, j),
+                a=outputs[j - 1] if last else name("a", layer, j),
+                bias=name("b", layer, j),
+                weights=tuple(name("w", layer, j, k) for k in range(1, len(previous) + 1)),
+                inputs=previous,
+                activation=final if last else hidden,
+            )
+            for j in range(1, sizes[layer] + 1)
+        )
+        layers.append(nodes)
+        previous = tuple(node.a for node in nodes)
+    return Network(
+        spec=spec,
+        inputs=inputs,
+        targets=unlayered("y", sizes[-1]),
+        layers=tuple(layers),
+        cost=get_cost(spec.cost),
+    )

@@ -1,0 +1,3 @@
+"""Numbers: one evaluator, values for the symbols, gradient descent, gradient checks and worked
+examples.
+"""

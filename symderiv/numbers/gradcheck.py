@@ -1,0 +1,250 @@
+"""Every derived gradient against central finite differences of the cost, in float64.
+
+The cost is computed here independently of SymPy and of the engine: NumPy, one matrix product per
+layer, with numerically stable activations (σ without overflowing `exp`, softplus as
+`logaddexp`) and, for a sigmoid output, the binary cross-entropy taken from the input sum `z`
+rather than from a rounded `ŷ`. Each parameter `p` gets its own step
+`h = cbrt(ε)·max(1, |p|)` (rounded so that `p ± h` are exact), which balances the truncation
+error (∝ h²) against rounding (∝ ε|J|/h).
+
+A gradient passes when `|g − fd| ≤ TOLERANCE · max(|g|, |fd|)` or when the difference is below
+the resolution of the finite difference itself, `RESOLUTION · ε · |J| / h` (a gradient of 1e-12
+on a cost of 1 cannot be seen by differencing float64 costs). The relative error reported is
+`|g − fd| / max(|g|, |fd|, resolution / TOLERANCE)`, so pass means relative error ≤ TOLERANCE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from symderiv.core.errors import SymderivError
+from symderiv.core.network import Network
+from symderiv.engine.derivation import Backprop
+from symderiv.numbers.evaluate import checked, evaluate, to_float
+from symderiv.numbers.values import Values, display_name, require_concrete_cost
+
+TOLERANCE = 1e-5
+#: How many multiples of ε·|J|/h the finite difference may be off by rounding alone.
+RESOLUTION = 100.0
+EPS = float(np.finfo(np.float64).eps)
+STEP_SCALE = EPS ** (1.0 / 3.0)
+
+Array = np.ndarray
+
+
+def _sigmoid(z: Array) -> Array:
+    """σ(z) without overflow: `exp` only ever sees −|z|."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus(z: Array) -> Array:
+    return np.logaddexp(0.0, z)
+
+
+FLOAT_ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
+    "sigmoid": _sigmoid,
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "softplus": _softplus,
+    "linear": lambda z: z,
+}
+
+
+@dataclass(frozen=True)
+class FloatNetwork:
+    """The network as float64 arrays: `W[l]` is (n_l × n_(l−1)), `b[l]` has n_l entries."""
+
+    network: Network
+    x: Array
+    y: Array
+
+    def split(self, theta: Array) -> list[tuple[Array, Array]]:
+        """The flat parameter vector (in `network.parameters` order) as (W, b) per layer."""
+        layers = []
+        start = 0
+        for m, n in zip(self.network.spec.layers, self.network.spec.layers[1:]):
+            block = theta[start : start + n * (m + 1)].reshape(n, m + 1)
+            layers.append((block[:, :-1], block[:, -1]))
+            start += n * (m + 1)
+        return layers
+
+    def cost(self, theta: Array) -> float:
+        """J at the parameters `theta`, computed stably in float64 (inf or nan if it is not)."""
+        spec = self.network.spec
+        hidden = _float_activation(spec.hidden_activation)
+        output = _float_activation(spec.output_activation)
+        a = self.x
+        layers = self.split(theta)
+        z = a
+        with np.errstate(all="ignore"):
+            for index, (w, b) in enumerate(layers, start=1):
+                z = w @ a + b
+                a = output(z) if index == len(layers) else hidden(z)
+            return _float_cost(spec.cost, spec.output_activation, self.y, a, z)
+
+
+def _float_activation(name: str) -> Callable[[Array], Array]:
+    try:
+        return FLOAT_ACTIVATIONS[name]
+    except KeyError:
+        raise SymderivError(f"no float64 version of the activation {name!r}.") from None
+
+
+def _float_cost(cost: str, output: str, y: Array, yhat: Array, z: Array) -> float:
+    if cost == "squared_error":
+        return float(np.sum((yhat - y) ** 2))
+    if cost == "half_squared_error":
+        return float(0.5 * np.sum((yhat - y) ** 2))
+    if cost == "binary_cross_entropy":
+        if output == "sigmoid":  # ln σ(z) = −softplus(−z), ln(1 − σ(z)) = −softplus(z)
+            return float(np.sum(y * _softplus(-z) + (1.0 - y) * _softplus(z)))
+        return float(-np.sum(y * np.log(yhat) + (1.0 - y) * np.log1p(-yhat)))
+    raise SymderivError(f"no float64 version of the cost {cost!r}.")
+
+
+@dataclass(frozen=True)
+class ParameterCheck:
+    """One parameter: the derived gradient, the finite difference and how far apart they are."""
+
+    parameter: sp.Symbol
+    symbolic: float
+    numeric: float
+    step: float
+    error: float
+    ok: bool
+
+    @property
+    def name(self) -> str:
+        return display_name(self.parameter)
+
+
+@dataclass(frozen=True)
+class GradCheck:
+    """The result for every parameter, the cost at the point, and notes worth reading."""
+
+    checks: tuple[ParameterCheck, ...]
+    cost: float
+    tolerance: float
+    notes: tuple[str, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    @property
+    def failures(self) -> tuple[ParameterCheck, ...]:
+        return tuple(c for c in self.checks if not c.ok)
+
+
+def float_network(network: Network, values: Values) -> tuple[FloatNetwork, Array]:
+    """The network and its parameter vector at `values`, in float64."""
+    point = values.point
+    x = np.array([to_float(point[s], display_name(s)) for s in network.inputs])
+    y = np.array([to_float(point[s], display_name(s)) for s in network.targets])
+    theta = np.array([to_float(point[p], display_name(p)) for p in network.parameters])
+    return FloatNetwork(network, x, y), theta
+
+
+def symbolic_gradients(backprop: Backprop, values: Values) -> dict[sp.Symbol, float]:
+    """The engine's gradients at `values` (exact, or at 30 digits), as floats."""
+    evaluation = checked(backprop, evaluate(backprop, dict(values.point)))
+    return {p: to_float(g, f"∂J/∂{display_name(p)}") for p, g in evaluation.gradients.items()}
+
+
+def central_difference(
+    cost: Callable[[Array], float], theta: Array, index: int
+) -> tuple[float, float, float]:
+    """(finite difference, step h, largest |J| seen) for parameter `index`."""
+    p = float(theta[index])
+    h = STEP_SCALE * max(1.0, abs(p))
+    h = (p + h) - p  # a step that p + h represents exactly
+    up, down = theta.copy(), theta.copy()
+    up[index] = p + h
+    down[index] = p - h
+    j_up, j_down = cost(up), cost(down)
+    return (j_up - j_down) / (2.0 * h), h, max(abs(j_up), abs(j_down))
+
+
+def compare(
+    symbolic: float, numeric: float, step: float, scale: float, tolerance: float
+) -> tuple[float, bool]:
+    """(relative error, ok) of a derived gradient against its finite difference."""
+    floor = RESOLUTION * EPS * max(scale, EPS) / step / tolerance
+    denominator = max(abs(symbolic), abs(numeric), floor)
+    error = abs(symbolic - numeric) / denominator
+    return error, error <= tolerance
+
+
+def check_gradients(backprop: Backprop, values: Values, tolerance: float = TOLERANCE) -> GradCheck:
+    """Compare every gradient the engine derives with central finite differences at `values`."""
+    network = backprop.network
+    require_concrete_cost(network)
+    derived = symbolic_gradients(backprop, values)
+    floats, theta = float_network(network, values)
+    cost = floats.cost(theta)
+    if not np.isfinite(cost):
+        raise SymderivError(
+            "the cost is not finite in float64 at these values (binary cross-entropy needs "
+            "0 < ŷ < 1; very large values overflow)."
+        )
+    checks = []
+    for index, parameter in enumerate(network.parameters):
+        numeric, step, scale = central_difference(floats.cost, theta, index)
+        if not np.isfinite(numeric):
+            raise SymderivError(
+                f"the finite difference for {display_name(parameter)} is not finite: the cost "
+                "overflows float64 near these values."
+            )
+        error, ok = compare(derived[parameter], numeric, step, scale, tolerance)
+        checks.append(ParameterCheck(parameter, derived[parameter], numeric, step, error, ok))
+    return GradCheck(tuple(checks), cost, tolerance, _notes(floats, theta))
+
+
+def _notes(floats: FloatNetwork, theta: Array) -> tuple[str, ...]:
+    """Warn when a ReLU input sits within a finite-difference step of the kink at 0."""
+    spec = floats.network.spec
+    layers = floats.split(theta)
+    notes = []
+    a = floats.x
+    for index, (w, b) in enumerate(layers, start=1):
+        z = w @ a + b
+        name = spec.output_activation if index == len(layers) else spec.hidden_activation
+        if name == "relu":
+            near = np.abs(z) < 1e-4 * max(1.0, float(np.max(np.abs(theta))))
+            if np.any(near):
+                notes.append(
+                    f"layer {index}: an input sum is within {float(np.min(np.abs(z))):.1e} of "
+                    "ReLU's kink at 0, where finite differences are unreliable."
+                )
+        a = _float_activation(name)(z)
+    return tuple(notes)
+
+
+def format_report(result: GradCheck, source: str = "the given values") -> str:
+    """The check as a table a terminal shows well, ending in one PASS or FAIL line."""
+    width = max(len("parameter"), *(len(c.name) for c in result.checks))
+    lines = [
+        f"gradient check at {source}: J = {result.cost:.6g}",
+        f"central differences in float64, h = cbrt(ε)·max(1, |p|); pass when the relative "
+        f"error ≤ {result.tolerance:.0e}",
+        "",
+        f"  {'parameter':<{width}}  {'derived':>14}  {'finite diff.':>14}  {'rel. error':>10}",
+    ]
+    for c in result.checks:
+        mark = "ok" if c.ok else "FAIL"
+        numbers = f"{c.symbolic:>14.6e}  {c.numeric:>14.6e}  {c.error:>10.1e}"
+        lines.append(f"  {c.name:<{width}}  {numbers}  {mark}")
+    lines.append("")
+    lines.extend(f"note: {note}" for note in result.notes)
+    count = len(result.checks)
+    if result.passed:
+        lines.append(f"PASS: all {count} gradients agree with finite differences.")
+    else:
+        names = ", ".join(c.name for c in result.failures)
+        lines.append(f"FAIL: {len(result.failures)} of {count} gradients disagree: {names}.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Putting documents on disk: the atomic writer, the TeX build and the example gallery."""

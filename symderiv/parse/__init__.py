@@ -1,0 +1,1 @@
+"""Reading what people type, plain or LaTeX, into SymPy without ever evaluating it as Python."""

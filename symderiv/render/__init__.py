@@ -1,0 +1,3 @@
+"""Turning derivations into text: printers, the one escape table, Jinja templating and view
+models.
+"""

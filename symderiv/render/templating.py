@@ -1,0 +1,200 @@
+"""Jinja environments for the three output formats, and the escaping that keeps them safe.
+
+Math and prose are different types. Anything printed by `symderiv.render.printing` is wrapped in
+`Math` and passes through untouched; every other string a template emits goes through the
+format's escaper in `finalize`, so a title like `\\input{/etc/passwd}` or `{{ 7*7 }}` prints
+literally. Templates are never built from user text. LaTeX and Markdown templates use
+`<< >>`, `<% %>` and `<# #>` as delimiters so that TeX's braces and `%` stay TeX's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markupsafe
+import sympy as sp
+
+from symderiv.render import printing
+
+
+class Math(markupsafe.Markup):
+    """LaTeX (or Unicode text) made by the printer: trusted, never escaped again.
+
+    A `Markup`, so that joining it with template literals (`~`) keeps it trusted.
+    """
+
+    __slots__ = ()
+
+
+_LATEX_ESCAPES = str.maketrans(
+    {
+        "\\": r"\textbackslash{}",
+        "{": r"\{",
+        "}": r"\}",
+        "$": r"\$",
+        "&": r"\&",
+        "#": r"\#",
+        "^": r"\textasciicircum{}",
+        "_": r"\_",
+        "~": r"\textasciitilde{}",
+        "%": r"\%",
+        "<": r"\textless{}",
+        ">": r"\textgreater{}",
+        "|": r"\textbar{}",
+        "\n": " ",
+        "\r": " ",
+        "σ": r"$\sigma$",
+        "δ": r"$\delta$",
+        "η": r"$\eta$",
+        "∂": r"$\partial$",
+        "ŷ": r"$\hat{y}$",
+        "·": r"$\cdot$",
+        "−": "-",
+        "–": "--",
+        "—": "---",
+        "’": "'",
+    }
+)
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|$~>])")
+
+
+def escape_latex(text: str) -> str:
+    """Plain text for a LaTeX document: the ten special characters and a few Unicode ones.
+
+    Other non-ASCII characters, which pdflatex cannot typeset without extra fonts, become `?`.
+    """
+    escaped = text.translate(_LATEX_ESCAPES)
+    return "".join(c if ord(c) < 128 else "?" for c in escaped)
+
+
+def escape_markdown(text: str) -> str:
+    """Plain text for Markdown: punctuation Markdown or math would act on gets a backslash."""
+    text = text.replace("\r", " ").replace("\n", " ")
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _finalizer(escape: Callable[[str], str]) -> Callable[[Any], str]:
+    """Escape plain text; pass printed math and the output of the templates' own macros.
+
+    With `autoescape` on, Jinja marks what templates produce (macro output) as `Markup`; the
+    `Markup` this returns is not escaped again by Jinja's HTML escaping.
+    """
+
+    def finalize(value: Any) -> str:
+        if isinstance(value, (Math, markupsafe.Markup)):
+            return markupsafe.Markup(value)
+        if isinstance(value, str):
+            return markupsafe.Markup(escape(value))
+        if isinstance(value, (bool, int)):
+            return markupsafe.Markup(value)
+        raise TypeError(f"templates print text or Math, not {type(value).__name__}")
+
+    return finalize
+
+
+def templates_root() -> Path:
+    """The installed `symderiv/templates`, or the repository's `templates/` in a checkout."""
+    installed = resources.files("symderiv") / "templates"
+    if installed.is_dir():
+        return Path(str(installed))
+    checkout = Path(__file__).resolve().parents[2] / "templates"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError("symderiv's templates are missing from this installation")
+
+
+FORMATS = ("text", "latex", "markdown")
+
+
+@cache
+def environment(fmt: str) -> jinja2.Environment:
+    """The environment for `fmt` (one of FORMATS): its loader, escaping and math filters."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    root = templates_root()
+    options: dict[str, Any] = {
+        "loader": jinja2.FileSystemLoader([str(root / fmt), str(root)]),
+        "undefined": jinja2.StrictUndefined,
+        "keep_trailing_newline": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "autoescape": False,
+    }
+    if fmt == "text":
+        options["finalize"] = _finalizer(lambda s: s)
+        to_math = printing.to_text
+    else:
+        options.update(
+            block_start_string="<%",
+            block_end_string="%>",
+            variable_start_string="<<",
+            variable_end_string=">>",
+            comment_start_string="<#",
+            comment_end_string="#>",
+            finalize=_finalizer(escape_latex if fmt == "latex" else escape_markdown),
+            autoescape=True,
+        )
+        to_math = printing.to_latex
+    cache = _bytecode_cache()
+    if cache is not None:
+        options["bytecode_cache"] = cache
+    env = jinja2.Environment(**options)
+    env.filters["math"] = lambda expr: Math(to_math(expr))
+    # LaTeX from symderiv's own registries (activation symbols), never from a user.
+    env.filters["trusted_latex"] = Math
+    env.filters["math_lines"] = lambda expr: [
+        Math(line) for line in (printing.latex_lines(expr) if fmt == "latex" else [to_math(expr)])
+    ]
+    env.filters["derivative"] = lambda expr, wrt: Math(to_math(sp.Derivative(expr, wrt)))
+    # Unicode names for diagrams (Mermaid labels), from the engine's own symbols only.
+    env.filters["unicode"] = lambda expr: Math(printing.to_text(expr))
+    env.filters["anchor"] = lambda label: Math(re.sub(r"[^a-z0-9]+", "-", str(label).lower()))
+    env.filters["partial"] = lambda of, wrt: Math(
+        _partial_text(of, wrt) if fmt == "text" else _partial_latex(of, wrt)
+    )
+    return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the user's cache, so a cold start does not recompile them.
+
+    Jinja checks each entry against the template's source, so an edited template is
+    recompiled. `SYMDERIV_CACHE_DIR` chooses the place; an unusable place means no cache.
+    """
+    from symderiv import __version__
+
+    base = os.environ.get("SYMDERIV_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "symderiv"
+    )
+    directory = Path(base) / f"templates-{__version__}"
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    if not os.access(directory, os.W_OK):
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
+
+
+def _partial_latex(of: Any, wrt: Any) -> str:
+    return r"\frac{\partial %s}{\partial %s}" % (printing.to_latex(of), printing.to_latex(wrt))
+
+
+def _partial_text(of: Any, wrt: Any) -> str:
+    return f"∂{printing.to_text(of)}/∂{printing.to_text(wrt)}"
+
+
+def render(fmt: str, template: str, **context: Any) -> str:
+    """Render `template` (a file under `templates/<fmt>/`) with plain data as context."""
+    from symderiv import __version__
+
+    template_ = environment(fmt).get_template(template)
+    return template_.render(version=Math(__version__), **context)
