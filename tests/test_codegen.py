@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from symderiv.core.activations import ACTIVATIONS
 from symderiv.core.costs import COSTS
 from symderiv.core.errors import SymderivError
+from symderiv.core.functions import ACTIVATIONS
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import derive
 from symderiv.numbers.evaluate import evaluate, gradient_lists

@@ -16,8 +16,8 @@ import sympy as sp
 from click.testing import CliRunner
 
 from symderiv.cli.numbers import example_command
-from symderiv.core.activations import ACTIVATIONS
 from symderiv.core.costs import COSTS
+from symderiv.core.functions import ACTIVATIONS
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import derive
 from symderiv.numbers.evaluate import compile_numbers, evaluate

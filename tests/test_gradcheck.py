@@ -13,8 +13,8 @@ import pytest
 import sympy as sp
 from click.testing import CliRunner
 
-from symderiv.core.activations import ACTIVATIONS
 from symderiv.core.costs import COSTS
+from symderiv.core.functions import ACTIVATIONS
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import derive
 from symderiv.numbers import gradcheck

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symderiv.core.activations import canonical
 from symderiv.core.errors import SpecError, did_you_mean
+from symderiv.core.functions import canonical
 
 Pair = tuple[sp.Symbol, sp.Symbol]  # (target y_j, prediction ŷ_j)
 

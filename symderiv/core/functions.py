@@ -1,134 +1,546 @@
-"""Named activation functions as SymPy functions.
+"""Every function symderiv knows, one record each: the one place a function is named.
 
-A lecture writes `σ(z)`, not `1/(1 + e^(−z))`, and says `σ'(z) = σ(z)(1 − σ(z))`. Keeping the
-sigmoid, ReLU and softplus as named functions lets every expression print the way the handout
-speaks, while `rewrite_definitions` turns them into plain SymPy for independent checks.
+A record holds what every layer needs to know about one function: how it is typed, printed and
+spoken of, what it is as SymPy, its derivative as a lecture writes it and how the step engine
+shows that derivative, its values in mpmath and in float64 NumPy, and its code in a generated
+module. Parsers, printers, evaluators, templates and the CLI's help all read this table, so adding
+a function (an activation such as ELU or swish) is adding one record.
+
+The table imports nothing heavy: forms that need SymPy, mpmath or NumPy are small functions that
+receive what they need when called, so `symderiv --help` can list the activations without SymPy.
+SymPy forms are written against `Names` (`f.sigmoid(z)`, `f.exp(z)`, `f.sp.Heaviside(z, 0)`), so a
+definition can use other records' functions.
 """
 
 from __future__ import annotations
 
+import enum
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-import sympy as sp
+from symderiv.core.errors import SpecError, did_you_mean
+
+Form = Callable[..., Any]
 
 
-class sigmoid(sp.Function):
-    """The logistic function σ(z) = 1 / (1 + e^(−z))."""
+class DerivedBy(enum.Enum):
+    """How the step engine shows a function's derivative."""
 
-    nargs = 1
+    TABLE = "table"  # a standard derivative, stated: d/dz tanh z = 1 − tanh² z
+    DEFINITION = "definition"  # differentiate the definition, then recognise the function again
+    CASES = "cases"  # a piecewise definition, differentiated piece by piece
 
-    @classmethod
-    def eval(cls, z: sp.Expr) -> sp.Expr | None:
-        if z.is_zero:
-            return sp.S.Half
-        return None
 
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
+@dataclass(frozen=True)
+class Function:
+    """One elementary function or activation, and everything symderiv needs to know of it."""
+
+    name: str  # canonical: typed in plain text, printed by SymPy's `str` (`sigmoid`, `log`)
+    title: str  # how prose names it: "hyperbolic tangent"
+    text: str  # readable Unicode: σ, ReLU, ln
+    latex: str  # LaTeX of the name alone: \sigma, \tanh, \operatorname{ReLU}
+    derivative: Form  # (Names, z) -> f'(z) as a lecture writes it
+    mpmath: Form  # (mpmath, x) -> f(x)
+    spellings: tuple[str, ...] = ()  # other names accepted as typed: ReLU, σ, arcsin
+    arities: tuple[int, ...] = (1,)
+    sympy: Form | None = None  # (sympy) -> SymPy's own function; None: made from `definition`
+    definition: Form | None = None  # (Names, z) -> f(z) in other functions, for the step engine
+    local_derivative: Form | None = None  # (Names, a, z) -> f'(z) once a = f(z) is known
+    float64: Form | None = None  # (numpy, array) -> f(array), numerically stable
+    code: str | None = None  # NumPy body of the generated helper, in `z`; None: inline `numpy`
+    numpy: str | None = None  # NumPy function for one-call code, e.g. np.tanh
+    derived_by: DerivedBy = DerivedBy.TABLE
+    recognise: tuple[tuple[Form, Form], ...] = ()  # (Names, z) -> identities shown when recognised
+    recognise_reason: str = ""
+    convention: str = ""  # a convention the derivative needs, said where it is derived
+    rule: str = ""  # the step rule's id in JSON; defaults to the name
+    rule_title: str = ""  # the step rule's title; defaults to "derivative of <title>"
+    activation: bool = False  # offered as a layer's activation
+    formula: str = ""  # LaTeX definition for a notation table
+    slope_never_zero: bool = False  # f' > 0 everywhere: a unit with it is never flat
+    mistakes: Form | None = None  # (Names, a, z) -> wrong derivatives students write for it
+
+    # ------------------------------------------------------------------ SymPy forms
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule or self.name
+
+    @property
+    def step_title(self) -> str:
+        return self.rule_title or f"derivative of {self.title}"
+
+    @property
+    def symbolic(self) -> Any:
+        """The SymPy function (a class for named functions, a callable for `linear`)."""
+        return _symbolic(self.name)
+
+    def apply(self, z: Any) -> Any:
+        """`f(z)` as a SymPy expression."""
+        return self.symbolic(z)
+
+    def derivative_at(self, z: Any, *, as_written: bool = True) -> Any:
+        """`f'(z)`, in the form a lecture writes it (or as SymPy would normalise it)."""
+        return self.derivative(names(as_written), z)
+
+    def local_derivative_at(self, a: Any, z: Any) -> Any:
+        """`f'(z)` in terms of `a = f(z)` where that is shorter (`σ'(z) = a(1 − a)`)."""
+        if self.local_derivative is None:
+            return self.derivative_at(z)
+        return self.local_derivative(names(), a, z)
+
+    def definition_at(self, z: Any) -> Any:
+        """`f(z)` written out in other functions (the record's definition)."""
+        if self.definition is None:
+            raise ValueError(f"{self.name} has no definition")
+        return self.definition(names(), z)
+
+
+# ---------------------------------------------------------------------------- the table
+
+
+def _sigmoid_float64(np: Any, z: Any) -> Any:
+    e = np.exp(-np.abs(z))  # exp only ever sees −|z|: no overflow
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sympy(name: str) -> Form:
+    return lambda sp: getattr(sp, name)
+
+
+def _mp(name: str) -> Form:
+    return lambda mp, x: getattr(mp, name)(x)
+
+
+FUNCTIONS: tuple[Function, ...] = (
+    # -- activations
+    Function(
+        name="sigmoid",
+        title="logistic sigmoid",
+        text="σ",
+        latex=r"\sigma",
+        spellings=("σ",),
+        definition=lambda f, z: 1 / (1 + f.exp(-z)),
+        derivative=lambda f, z: f.product(f.sigmoid(z), 1 - f.sigmoid(z)),
+        local_derivative=lambda f, a, z: f.product(a, 1 - a),
+        mpmath=lambda mp, x: 1 / (1 + mp.exp(-x)),
+        float64=_sigmoid_float64,
+        code=(
+            '"""σ(z) = 1 / (1 + e^(−z)), without overflow: exp only ever sees −|z|."""\n'
+            "e = np.exp(-np.abs(z))\n"
+            "return np.where(z >= 0, 1 / (1 + e), e / (1 + e))"
+        ),
+        derived_by=DerivedBy.DEFINITION,
+        recognise=(
+            (lambda f, z: 1 / (1 + f.exp(-z)), lambda f, z: f.sigmoid(z)),
+            (lambda f, z: f.exp(-z) / (1 + f.exp(-z)), lambda f, z: 1 - f.sigmoid(z)),
+        ),
+        recognise_reason="split the square in the denominator into two factors and recognise "
+        "sigmoid",
+        rule_title="derivative of the sigmoid",
+        activation=True,
+        formula=r"\sigma(z) = \frac{1}{1 + e^{-z}}",
+        slope_never_zero=True,
+        mistakes=lambda f, a, z: [
+            a,
+            a**2,
+            1 - a,
+            (1 - a) ** 2,
+            f.product(z, 1 - z),
+            1 - a**2,
+        ],
+    ),
+    Function(
+        name="tanh",
+        title="hyperbolic tangent",
+        text="tanh",
+        latex=r"\tanh",
+        sympy=_sympy("tanh"),
+        definition=lambda f, z: (f.exp(z) - f.exp(-z)) / (f.exp(z) + f.exp(-z)),
+        derivative=lambda f, z: 1 - f.tanh(z) ** 2,
+        local_derivative=lambda f, a, z: 1 - a**2,
+        mpmath=_mp("tanh"),
+        float64=lambda np, z: np.tanh(z),
+        numpy="np.tanh",
+        activation=True,
+        formula=r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
+        slope_never_zero=True,
+        mistakes=lambda f, a, z: [
+            a,
+            a**2,
+            1 - a,
+            1 - z**2,
+            1 + a**2,
+            f.product(a, 1 - a),
+            1 - f.tanh(a) ** 2,
+        ],
+    ),
+    Function(
+        name="relu",
+        title="rectified linear unit",
+        text="ReLU",
+        latex=r"\operatorname{ReLU}",
+        spellings=("ReLU",),
+        definition=lambda f, z: f.sp.Piecewise((z, z > 0), (0, True)),
+        derivative=lambda f, z: f.sp.Heaviside(z, 0),
+        mpmath=lambda mp, x: x if x > 0 else mp.mpf(0),
+        float64=lambda np, z: np.maximum(z, 0.0),
+        code='"""ReLU(z) = max(0, z)."""\nreturn np.maximum(z, 0.0)',
+        derived_by=DerivedBy.CASES,
+        convention="ReLU is not differentiable at 0; the convention used is ReLU'(0) = 0",
+        rule_title="derivative of ReLU",
+        activation=True,
+        formula=r"\operatorname{ReLU}(z) = \max(0, z)",
+        mistakes=lambda f, a, z: [z, a],
+    ),
+    Function(
+        name="softplus",
+        title="softplus",
+        text="softplus",
+        latex=r"\operatorname{softplus}",
+        definition=lambda f, z: f.log(1 + f.exp(z)),
+        derivative=lambda f, z: f.sigmoid(z),
+        mpmath=lambda mp, x: mp.log1p(mp.exp(x)),
+        float64=lambda np, z: np.logaddexp(0.0, z),
+        code='"""softplus(z) = ln(1 + e^z), without overflow."""\nreturn np.logaddexp(0.0, z)',
+        derived_by=DerivedBy.DEFINITION,
+        recognise=(
+            (lambda f, z: f.exp(z) / (1 + f.exp(z)), lambda f, z: 1 / (1 + f.exp(-z))),
+            (lambda f, z: 1 / (1 + f.exp(-z)), lambda f, z: f.sigmoid(z)),
+        ),
+        recognise_reason="divide numerator and denominator by exp(z) and recognise sigmoid",
+        activation=True,
+        formula=r"\operatorname{softplus}(z) = \ln\left(1 + e^{z}\right)",
+        slope_never_zero=True,
+        mistakes=lambda f, a, z: [
+            a,
+            f.product(f.sigmoid(z), 1 - f.sigmoid(z)),
+            f.exp(z),
+        ],
+    ),
+    Function(
+        name="linear",
+        title="identity (linear)",
+        text="id",
+        latex=r"\operatorname{id}",
+        sympy=lambda sp: _identity,
+        definition=lambda f, z: z,
+        derivative=lambda f, z: f.sp.S.One,
+        mpmath=lambda mp, x: x,
+        float64=lambda np, z: z,
+        activation=True,
+        formula=r"\operatorname{id}(z) = z",
+    ),
+    # -- elementary functions
+    Function(
+        name="exp",
+        title="exponential",
+        text="exp",
+        latex=r"\exp",
+        sympy=_sympy("exp"),
+        derivative=lambda f, z: f.exp(z),
+        mpmath=_mp("exp"),
+        float64=lambda np, z: np.exp(z),
+        numpy="np.exp",
+        rule="exponential",
+        rule_title="exponential rule",
+    ),
+    Function(
+        name="log",
+        title="natural logarithm",
+        text="ln",
+        latex=r"\ln",
+        spellings=("ln",),
+        arities=(1, 2),
+        sympy=_sympy("log"),
+        derivative=lambda f, z: 1 / z,
+        mpmath=_mp("log"),
+        float64=lambda np, z: np.log(z),
+        numpy="np.log",
+        rule_title="logarithm rule",
+    ),
+    Function(
+        name="sin",
+        title="sine",
+        text="sin",
+        latex=r"\sin",
+        sympy=_sympy("sin"),
+        derivative=lambda f, z: f.cos(z),
+        mpmath=_mp("sin"),
+        numpy="np.sin",
+    ),
+    Function(
+        name="cos",
+        title="cosine",
+        text="cos",
+        latex=r"\cos",
+        sympy=_sympy("cos"),
+        derivative=lambda f, z: -f.sin(z),
+        mpmath=_mp("cos"),
+        numpy="np.cos",
+    ),
+    Function(
+        name="tan",
+        title="tangent",
+        text="tan",
+        latex=r"\tan",
+        sympy=_sympy("tan"),
+        derivative=lambda f, z: f.sec(z) ** 2,
+        mpmath=_mp("tan"),
+        numpy="np.tan",
+    ),
+    Function(
+        name="sec",
+        title="secant",
+        text="sec",
+        latex=r"\sec",
+        sympy=_sympy("sec"),
+        derivative=lambda f, z: f.sec(z) * f.tan(z),
+        mpmath=_mp("sec"),
+    ),
+    Function(
+        name="csc",
+        title="cosecant",
+        text="csc",
+        latex=r"\csc",
+        sympy=_sympy("csc"),
+        derivative=lambda f, z: -f.csc(z) * f.cot(z),
+        mpmath=_mp("csc"),
+    ),
+    Function(
+        name="cot",
+        title="cotangent",
+        text="cot",
+        latex=r"\cot",
+        sympy=_sympy("cot"),
+        derivative=lambda f, z: -(f.csc(z) ** 2),
+        mpmath=_mp("cot"),
+    ),
+    Function(
+        name="asin",
+        title="arcsine",
+        text="asin",
+        latex=r"\arcsin",
+        spellings=("arcsin",),
+        sympy=_sympy("asin"),
+        derivative=lambda f, z: 1 / f.sp.sqrt(1 - z**2),
+        mpmath=_mp("asin"),
+        numpy="np.arcsin",
+    ),
+    Function(
+        name="acos",
+        title="arccosine",
+        text="acos",
+        latex=r"\arccos",
+        spellings=("arccos",),
+        sympy=_sympy("acos"),
+        derivative=lambda f, z: -1 / f.sp.sqrt(1 - z**2),
+        mpmath=_mp("acos"),
+        numpy="np.arccos",
+    ),
+    Function(
+        name="atan",
+        title="arctangent",
+        text="atan",
+        latex=r"\arctan",
+        spellings=("arctan",),
+        sympy=_sympy("atan"),
+        derivative=lambda f, z: 1 / (1 + z**2),
+        mpmath=_mp("atan"),
+        numpy="np.arctan",
+    ),
+    Function(
+        name="sinh",
+        title="hyperbolic sine",
+        text="sinh",
+        latex=r"\sinh",
+        sympy=_sympy("sinh"),
+        derivative=lambda f, z: f.cosh(z),
+        mpmath=_mp("sinh"),
+        numpy="np.sinh",
+    ),
+    Function(
+        name="cosh",
+        title="hyperbolic cosine",
+        text="cosh",
+        latex=r"\cosh",
+        sympy=_sympy("cosh"),
+        derivative=lambda f, z: f.sinh(z),
+        mpmath=_mp("cosh"),
+        numpy="np.cosh",
+    ),
+    Function(
+        name="Abs",
+        title="the absolute value",
+        text="abs",
+        latex=r"\operatorname{abs}",
+        spellings=("abs",),
+        sympy=_sympy("Abs"),
+        derivative=lambda f, z: f.sp.sign(z),
+        mpmath=lambda mp, x: abs(x),
+        numpy="np.abs",
+        rule="abs",
+    ),
+)
+
+
+def _identity(z: Any) -> Any:
+    return z
+
+
+# ---------------------------------------------------------------------------- look-ups
+
+BY_NAME: dict[str, Function] = {f.name: f for f in FUNCTIONS}
+ACTIVATIONS: dict[str, Function] = {f.name: f for f in FUNCTIONS if f.activation}
+
+
+def typed_names() -> Iterator[tuple[str, Function]]:
+    """Every name a person may type for a function, with its record."""
+    for record in FUNCTIONS:
+        if record.symbolic is not _identity:
+            for name in (record.name, *record.spellings):
+                yield name, record
+
+
+def canonical(name: str) -> str:
+    """Names may be written with `-` or `_` and in any case: `Soft-Plus` is `softplus`."""
+    return name.strip().lower().replace("-", "_")
+
+
+def get_activation(name: str) -> Function:
+    """The activation called `name`, or a SpecError naming the valid ones."""
+    key = canonical(name)
+    if key not in ACTIVATIONS:
+        raise SpecError(did_you_mean("activation", name, ACTIVATIONS))
+    return ACTIVATIONS[key]
+
+
+def of(expr: Any) -> Function | None:
+    """The record of a SymPy function application (`tanh(z)` → tanh), or None."""
+    return by_sympy_name().get(type(expr).__name__)
+
+
+@functools.cache
+def by_sympy_name() -> dict[str, Function]:
+    """Records keyed by the class name SymPy gives their function (`log`, `Abs`, `sigmoid`)."""
+    return {
+        record.symbolic.__name__: record
+        for record in FUNCTIONS
+        if isinstance(record.symbolic, type)
+    }
+
+
+# ---------------------------------------------------------------------------- SymPy side
+
+
+class Names:
+    """What a record's SymPy forms are written against: every record's function by name, `sp`
+    for the rest of SymPy, and `product` for a product kept as written."""
+
+    def __init__(self, as_written: bool) -> None:
+        import sympy
+
+        from symderiv.core.written import product
+
+        self.sp = sympy
+        self.product = product if as_written else sympy.Mul
+
+    def __getattr__(self, name: str) -> Any:
+        if name in BY_NAME:
+            return BY_NAME[name].symbolic
+        raise AttributeError(f"no function {name!r} in the table")
+
+
+@functools.cache
+def names(as_written: bool = True) -> Names:
+    """The namespace records' forms are called with; `as_written` keeps products as built."""
+    return Names(as_written)
+
+
+@functools.cache
+def _symbolic(name: str) -> Any:
+    import sympy
+
+    record = BY_NAME[name]
+    if record.sympy is not None:
+        return record.sympy(sympy)
+    return _named_function(record, sympy)
+
+
+def _named_function(record: Function, sp: Any) -> type:
+    """A SymPy function class for a record SymPy does not have: it differentiates, evaluates and
+    prints by the record, and `rewrite(definition)` gives its definition in plain SymPy."""
+
+    def fdiff(self: Any, argindex: int = 1) -> Any:
         if argindex != 1:
             raise sp.ArgumentIndexError(self, argindex)
-        return sigmoid(self.args[0]) * (1 - sigmoid(self.args[0]))
+        return record.derivative_at(self.args[0], as_written=False)
 
-    def _eval_rewrite_as_exp(self, z: sp.Expr, **kwargs: Any) -> sp.Expr:
-        return 1 / (1 + sp.exp(-z))
+    def definition(self: Any) -> Any:
+        """The expression the function stands for."""
+        return record.definition_at(self.args[0])
 
-    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+    def evaluate(cls: Any, z: Any) -> Any:
+        if z.is_number and z.is_zero and not isinstance(record.definition_at(z), sp.Piecewise):
+            return record.definition_at(z)
+        if record.derived_by is DerivedBy.CASES and z.is_extended_real is not None:
+            definition = record.definition_at(z)
+            if z.is_extended_nonnegative or z.is_extended_negative:
+                return definition.doit() if definition.has(sp.Piecewise) else definition
+        return None
+
+    def _eval_evalf(self: Any, prec: int) -> Any:
         return self.definition()._eval_evalf(prec)
 
-    def _eval_is_real(self) -> bool | None:
+    def _eval_is_real(self: Any) -> Any:
         return self.args[0].is_real
 
-    def _eval_is_positive(self) -> bool | None:
-        return True if self.args[0].is_real else None
-
-    def definition(self) -> sp.Expr:
-        """The expression σ stands for."""
-        return 1 / (1 + sp.exp(-self.args[0]))
-
-    def _latex(self, printer: Any, exp: Any = None) -> str:
-        body = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self: Any, printer: Any, exp: Any = None) -> str:
+        body = r"%s\left(%s\right)" % (record.latex, printer._print(self.args[0]))
         return body if exp is None else r"%s^{%s}" % (body, exp)
 
+    def _eval_rewrite_as_definition(self: Any, z: Any, **kwargs: Any) -> Any:
+        return record.definition_at(z)
 
-class relu(sp.Function):
-    """The rectifier ReLU(z) = max(0, z); its derivative is taken as 0 at z = 0."""
-
-    nargs = 1
-
-    @classmethod
-    def eval(cls, z: sp.Expr) -> sp.Expr | None:
-        if z.is_extended_nonnegative:
-            return z
-        if z.is_extended_negative:
-            return sp.S.Zero
-        return None
-
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        if argindex != 1:
-            raise sp.ArgumentIndexError(self, argindex)
-        return sp.Heaviside(self.args[0], 0)
-
-    def _eval_rewrite_as_Max(self, z: sp.Expr, **kwargs: Any) -> sp.Expr:
-        return sp.Max(0, z)
-
-    def _eval_rewrite_as_Piecewise(self, z: sp.Expr, **kwargs: Any) -> sp.Expr:
-        return sp.Piecewise((z, z > 0), (0, True))
-
-    def _eval_evalf(self, prec: int) -> sp.Expr | None:
-        return sp.Max(0, self.args[0])._eval_evalf(prec)
-
-    def definition(self) -> sp.Expr:
-        """The expression ReLU stands for."""
-        return sp.Piecewise((self.args[0], self.args[0] > 0), (0, True))
-
-    def _latex(self, printer: Any, exp: Any = None) -> str:
-        body = r"\operatorname{ReLU}\left(%s\right)" % printer._print(self.args[0])
-        return body if exp is None else r"%s^{%s}" % (body, exp)
+    namespace = {
+        "__module__": __name__,
+        "__doc__": f"{record.title}: {record.formula or record.name}",
+        "nargs": 1,
+        "eval": classmethod(evaluate),
+        "fdiff": fdiff,
+        "definition": definition,
+        "_eval_evalf": _eval_evalf,
+        "_eval_is_real": _eval_is_real,
+        "_latex": _latex,
+        "_eval_rewrite_as_definition": _eval_rewrite_as_definition,
+    }
+    cls = type(record.name, (sp.Function,), namespace)
+    globals()[record.name] = cls  # picklable by name, like a class written in this module
+    return cls
 
 
-class softplus(sp.Function):
-    """The smooth rectifier softplus(z) = ln(1 + e^z); its derivative is σ(z)."""
+def rewrite_definitions(expr: Any) -> Any:
+    """Replace every named function by its definition in plain SymPy.
 
-    nargs = 1
-
-    @classmethod
-    def eval(cls, z: sp.Expr) -> sp.Expr | None:
-        if z.is_zero:
-            return sp.log(2)
-        return None
-
-    def fdiff(self, argindex: int = 1) -> sp.Expr:
-        if argindex != 1:
-            raise sp.ArgumentIndexError(self, argindex)
-        return sigmoid(self.args[0])
-
-    def _eval_rewrite_as_log(self, z: sp.Expr, **kwargs: Any) -> sp.Expr:
-        return sp.log(1 + sp.exp(z))
-
-    def _eval_evalf(self, prec: int) -> sp.Expr | None:
-        return self.definition()._eval_evalf(prec)
-
-    def _eval_is_real(self) -> bool | None:
-        return self.args[0].is_real
-
-    def definition(self) -> sp.Expr:
-        """The expression softplus stands for."""
-        return sp.log(1 + sp.exp(self.args[0]))
-
-    def _latex(self, printer: Any, exp: Any = None) -> str:
-        body = r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
-        return body if exp is None else r"%s^{%s}" % (body, exp)
-
-
-NAMED_FUNCTIONS: tuple[type[sp.Function], ...] = (sigmoid, relu, softplus)
-
-
-def rewrite_definitions(expr: sp.Expr) -> sp.Expr:
-    """Replace σ, ReLU and softplus by their definitions in plain SymPy functions.
-
-    Used by checks that must not trust this module's own derivative rules: differentiating the
-    result with `sympy.diff` is independent of `fdiff` above.
+    Used by checks that must not trust the records' derivatives: differentiating the result with
+    `sympy.diff` is independent of them.
     """
-    return expr.replace(
-        lambda e: isinstance(e, NAMED_FUNCTIONS),
-        lambda e: e.definition(),
+    named = tuple(
+        record.symbolic for record in FUNCTIONS if record.sympy is None and record.definition
     )
+    return expr.replace(lambda e: isinstance(e, named), lambda e: e.definition())
+
+
+def activation_names() -> Iterable[str]:
+    """The activations' names, for help texts and errors."""
+    return ACTIVATIONS.keys()
+
+
+def __getattr__(name: str) -> Any:
+    """`from symderiv.core.functions import sigmoid`: the SymPy class of a named function."""
+    record = BY_NAME.get(name)
+    if record is not None and record.sympy is None:
+        return record.symbolic
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,8 +13,8 @@ from functools import cached_property
 import sympy as sp
 
 from symderiv.core import naming
-from symderiv.core.activations import Activation, get_activation
 from symderiv.core.costs import Cost, get_cost
+from symderiv.core.functions import Function, get_activation
 from symderiv.core.spec import NetworkSpec
 from symderiv.core.written import product, total
 
@@ -30,7 +30,7 @@ class Node:
     bias: sp.Symbol
     weights: tuple[sp.Symbol, ...]  # weights[k - 1] multiplies inputs[k - 1]
     inputs: tuple[sp.Symbol, ...]  # activations of layer l - 1 (the inputs x in layer 1)
-    activation: Activation
+    activation: Function
 
     @cached_property
     def z_definition(self) -> sp.Expr:

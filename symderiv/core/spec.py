@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from symderiv.core.activations import ACTIVATIONS, get_activation
 from symderiv.core.costs import COSTS, get_cost
 from symderiv.core.errors import SpecError, did_you_mean
+from symderiv.core.functions import ACTIVATIONS, get_activation
 
 if sys.version_info >= (3, 11):
     import tomllib

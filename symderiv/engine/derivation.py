@@ -158,8 +158,8 @@ def activation_factor(node: Node) -> Factor:
         wrt=node.z,
         kind=FactorKind.ACTIVATION,
         definition=node.a_definition,
-        general=f.derivative(node.z),
-        value=f.derivative_local(node.a, node.z),
+        general=f.derivative_at(node.z),
+        value=f.local_derivative_at(node.a, node.z),
     )
 
 

@@ -26,8 +26,8 @@ from sympy.printing.pycode import PythonCodePrinter
 
 from symderiv import __version__
 from symderiv.core import naming
-from symderiv.core.activations import Activation
 from symderiv.core.errors import SymderivError
+from symderiv.core.functions import Function
 from symderiv.core.network import Network
 from symderiv.core.written import product
 from symderiv.engine.derivation import Backprop
@@ -184,7 +184,7 @@ def wide_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
     depth = network.depth
     x, y, yhat = (sp.Symbol(name) for name in ("x", "y", "yhat"))
 
-    def activation(layer: int) -> Activation:
+    def activation(layer: int) -> Function:
         return network.layers[layer - 1][0].activation
 
     def a(layer: int) -> sp.Symbol:
@@ -221,7 +221,7 @@ def wide_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
     )
     top = activation(depth)
     dj_dyhat = network.cost.gradient((y, yhat), sp.Symbol("dJ_dyhat"))
-    top_delta = product(dj_dyhat, top.derivative_local(yhat, _vector("z", depth)))
+    top_delta = product(dj_dyhat, top.local_derivative_at(yhat, _vector("z", depth)))
     used = set(top_delta.free_symbols)
     sup = _sup(depth)
     deltas = [
@@ -234,7 +234,7 @@ def wide_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
     for layer in range(depth - 1, 0, -1):
         f, sup, above = activation(layer), _sup(layer), _sup(layer + 1)
         spread = f"W[{layer}].T @ {identifier(_vector('delta', layer + 1).name)}"
-        local = f.derivative_local(_vector("a", layer), _vector("z", layer))
+        local = f.local_derivative_at(_vector("a", layer), _vector("z", layer))
         used |= local.free_symbols
         if local == 1:
             expression = spread

@@ -12,8 +12,8 @@ from typing import Any
 
 import sympy as sp
 
-from symderiv.core.activations import Activation
 from symderiv.core.errors import SymderivError
+from symderiv.core.functions import Function
 from symderiv.core.network import Network
 from symderiv.engine.derivation import Backprop, Delta, Factor, FactorKind, Gradient
 from symderiv.render.printing import latex_lines, visible_width
@@ -52,7 +52,7 @@ class LocalDerivation:
 class FactorView:
     factor: Factor
     derivation: LocalDerivation | None
-    activation: Activation | None  # for ACTIVATION factors: which f' is applied
+    activation: Function | None  # for ACTIVATION factors: which f' is applied
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class Handout:
     network: Network
     backprop: Backprop
     notation: tuple[NotationRow, ...]
-    activations: tuple[Activation, ...]
+    activations: tuple[Function, ...]
     nodes: tuple[DiagramNode, ...]
     edges: tuple[DiagramEdge, ...]
     warmup: LocalDerivation | None
@@ -286,7 +286,7 @@ def build_handout(
         )
 
     nodes, edges = _diagram(network)
-    seen: dict[str, Activation] = {}
+    seen: dict[str, Function] = {}
     for node in network.nodes:
         seen.setdefault(node.activation.name, node.activation)
     return Handout(
