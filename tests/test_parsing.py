@@ -326,3 +326,24 @@ def _parse_quickly(text: str) -> None:
     else:
         assert isinstance(result, sp.Expr)
     assert time.perf_counter() - start < 2.0, text
+
+
+@pytest.mark.parametrize(
+    ("primed", "plain"),
+    [
+        ("σ'(z2)", "sigmoid(z2)*(1 - sigmoid(z2))"),
+        ("σ′(z2)", "sigmoid(z2)*(1 - sigmoid(z2))"),
+        ("sigmoid'(z2)", "sigmoid(z2)*(1 - sigmoid(z2))"),
+        ("tanh'(x)", "1 - tanh(x)^2"),
+        ("relu'(x)", "Heaviside(x, 0)"),
+        ("softplus'(x)", "sigmoid(x)"),
+        ("ln'(x)", "1/x"),
+    ],
+)
+def test_a_prime_after_a_function_is_its_derivative(primed: str, plain: str) -> None:
+    assert parse_expression(primed) == parse_expression(plain)
+
+
+def test_a_prime_after_a_symbol_is_refused_by_name() -> None:
+    with pytest.raises(ParseError, match="a prime is understood after a function"):
+        parse_expression("x'(2)")

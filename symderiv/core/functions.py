@@ -44,6 +44,7 @@ class Function:
     derivative: Form  # (Names, z) -> f'(z) as a lecture writes it
     mpmath: Form  # (mpmath, x) -> f(x)
     spellings: tuple[str, ...] = ()  # other names accepted as typed: ReLU, σ, arcsin
+    latex_spellings: tuple[str, ...] = ()  # other LaTeX accepted for it: \log
     arities: tuple[int, ...] = (1,)
     sympy: Form | None = None  # (sympy) -> SymPy's own function; None: made from `definition`
     definition: Form | None = None  # (Names, z) -> f(z) in other functions, for the step engine
@@ -58,6 +59,7 @@ class Function:
     rule: str = ""  # the step rule's id in JSON; defaults to the name
     rule_title: str = ""  # the step rule's title; defaults to "derivative of <title>"
     activation: bool = False  # offered as a layer's activation
+    typed: bool = True  # a name people type in expressions (the identity is not)
     formula: str = ""  # LaTeX definition for a notation table
     slope_never_zero: bool = False  # f' > 0 everywhere: a unit with it is never flat
     mistakes: Form | None = None  # (Names, a, z) -> wrong derivatives students write for it
@@ -226,6 +228,7 @@ FUNCTIONS: tuple[Function, ...] = (
         text="id",
         latex=r"\operatorname{id}",
         sympy=lambda sp: _identity,
+        typed=False,
         definition=lambda f, z: z,
         derivative=lambda f, z: f.sp.S.One,
         mpmath=lambda mp, x: x,
@@ -253,6 +256,7 @@ FUNCTIONS: tuple[Function, ...] = (
         text="ln",
         latex=r"\ln",
         spellings=("ln",),
+        latex_spellings=(r"\log",),
         arities=(1, 2),
         sympy=_sympy("log"),
         derivative=lambda f, z: 1 / z,
@@ -399,7 +403,7 @@ ACTIVATIONS: dict[str, Function] = {f.name: f for f in FUNCTIONS if f.activation
 def typed_names() -> Iterator[tuple[str, Function]]:
     """Every name a person may type for a function, with its record."""
     for record in FUNCTIONS:
-        if record.symbolic is not _identity:
+        if record.typed:
             for name in (record.name, *record.spellings):
                 yield name, record
 

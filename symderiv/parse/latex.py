@@ -12,9 +12,10 @@ Understood:
 - `\frac{..}{..}` (also `\dfrac`, `\tfrac`, `\frac12`), `\sqrt{..}`, `\sqrt[n]{..}`, braces as
   grouping, `( )` and `[ ]`, `\left( \right)` and `\big(` style sizes, `^{..}` or `^2`.
 - `\cdot`, `\times`, `\ast` (products), `\div`; spaces `\, \; \: \! \quad \qquad ~`.
-- Functions: `\sigma` (the sigmoid), `\sigma'(z)` (= σ(z)(1 − σ(z))), `\exp`, `\ln`, `\log`
-  (natural), `\sin \cos \tan \sinh \cosh \tanh`, `\operatorname{ReLU}`, `\operatorname{softplus}`;
-  `\ln \hat{y}` (one variable without parentheses), `\sigma^2(z)` (a power of the value).
+- Functions: every function of `symderiv.core.functions`, by its LaTeX command (`\sigma`,
+  `\tanh`, `\ln`, `\log` natural) or its name in `\operatorname{..}` (`\operatorname{ReLU}`);
+  a prime for its derivative (`\sigma'(z)`, `\tanh^{\prime}(z)`); `\ln \hat{y}` (one variable
+  without parentheses), `\sigma^2(z)` (a power of the value).
 - Names: `x`, `y`, `\hat{y}`, `\delta`, and subscripts and layer superscripts as the handouts
   write them: `a_1`, `a_{1}`, `w_2`, `\delta_2` (layer only), `w^{(2)}_{11}` or `w^{(2)}_{1,1}`
   (layer and node indices), `\hat{y}_1`, `x_{2}`. Adjacent letters form one name, as in the
@@ -31,11 +32,12 @@ name the TeX primitives that read or write files or define macros (`\input`, `\d
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 
 import sympy as sp
 
-from symderiv.core import naming
+from symderiv.core import functions, naming
 from symderiv.parse.plain import (
     FUNCTIONS,
     MAX_DEPTH,
@@ -46,32 +48,21 @@ from symderiv.parse.plain import (
 
 MAX_LATEX_LENGTH = 4_000
 
-# command -> plain function name
+# \command -> plain function name: every record's LaTeX name that is one command (\sigma, \ln)
 _FUNCTION_COMMANDS = {
-    "sigma": "sigmoid",
-    "exp": "exp",
-    "ln": "ln",
-    "log": "log",
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "sec": "sec",
-    "csc": "csc",
-    "cot": "cot",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
+    latex[1:]: latex[1:] if latex[1:] in (record.name, *record.spellings) else record.name
+    for record in functions.FUNCTIONS
+    if record.typed
+    for latex in (record.latex, *record.latex_spellings)
+    if re.fullmatch(r"\\[A-Za-z]+", latex)
 }
 # words inside \operatorname{..}, \mathrm{..}, \text{..} -> plain function name
 _NAMED_FUNCTIONS = {
-    "relu": "relu",
-    "softplus": "softplus",
-    "sigmoid": "sigmoid",
-    "abs": "abs",
-} | {name: plain for name, plain in _FUNCTION_COMMANDS.items() if name != "sigma"}
+    word.lower(): record.name for word, record in functions.typed_names() if word.isascii()
+}
+_TYPED_NAMES = ", ".join(
+    sorted({r.text for r in functions.FUNCTIONS if r.typed and r.text.isascii()})
+)
 _NAMING_COMMANDS = frozenset({"operatorname", "mathrm", "text", "textrm", "mathit", "rm"})
 _PRODUCTS = {"cdot": "*", "times": "*", "ast": "*", "div": "/"}
 _SPACES = frozenset({",", ";", ":", "!", " ", "quad", "qquad", "thinspace", "enspace"})
@@ -593,11 +584,14 @@ class _Reader:
             return self.product_before(stop, _spaced("e", token.start))
         raise self.error(
             inside[0].start,
-            rf"unknown function {word!r} in \{token.text}: use ReLU, softplus, sigmoid, exp or ln",
+            rf"unknown function {word!r} in \{token.text}: use one of "
+            + ", ".join(
+                sorted({r.text for r in functions.FUNCTIONS if r.typed and r.text.isascii()})
+            ),
         )
 
     def function(self, stop: int, plain: str, token: _Token) -> Piece:
-        r"""After a function's name: an optional prime (σ only) or power, then the argument."""
+        r"""After a function's name: a prime (its derivative) or a power, then its argument."""
         at = token.start
         prime = False
         power: Piece | None = None
@@ -617,14 +611,9 @@ class _Reader:
                 power = self.argument(stop, f"the power of {plain}")
                 if _text(power).replace(" ", "") == "-1":
                     raise self.error(at, f"{plain}^{{-1}} is ambiguous: write 1/{plain}(...)")
-        if prime and plain != "sigmoid":
-            raise self.error(at, r"a prime is understood only after \sigma, as in \sigma'(z)")
         argument = self.function_argument(stop, plain)
-        call: Piece = [(f" {plain}(", at), *argument, (")", at)]
-        if prime:
-            if 2 * len(_text(argument)) > MAX_INPUT_LENGTH:
-                raise self.error(at, "the expression is too long once translated")
-            return [("(", at), *call, ("*(1 - ", at), *call, ("))", at)]
+        name = f"{plain}'" if prime else plain
+        call: Piece = [(f" {name}(", at), *argument, (")", at)]
         if power is not None:
             return [("(", at), *call, (")^(", at), *power, (")", at)]
         return call
@@ -797,7 +786,7 @@ class _Reader:
 
 _CHARACTER_ERRORS = {
     "_": "a subscript must follow a variable name, as in a_1",
-    "'": r"a prime is understood only after \sigma, as in \sigma'(z)",
+    "'": r"a prime is understood only after a function, as in \sigma'(z)",
     "=": "write only the expression, without '='",
     "%": "'%' starts a LaTeX comment; not allowed",
     "&": "'&' (alignment) is not allowed in an answer",

@@ -24,21 +24,23 @@ Grammar (lowest precedence first)::
   binds like `*`. Rejected as ambiguous: `x(y + 1)` (a function call or a product?), `1/2x`
   (1/(2x) or x/2?), `e^2x` (e^(2x) or e^2·x?), a number after anything (`x 2`, `(x)2`) and a
   function without parentheses (`sin x`, `sin^2(x)`).
-- Functions (whitelist): sin cos tan sec csc cot, asin acos atan (also arcsin arccos arctan),
-  sinh cosh tanh, exp, ln, log (natural; `log(x, b)` is base b), sqrt, abs (also Abs), sigmoid
-  (also σ), relu (also ReLU), softplus, and Heaviside, sign, re, im so that what SymPy prints
-  (derivatives; `abs(e^x)` is `exp(re(x))`) reads back.
+- Functions (whitelist): every function of the table in `symderiv.core.functions`, by its name
+  or another spelling it lists (`ln`, `arcsin`, `ReLU`, `σ`), each with its number of arguments
+  (`log(x, b)` is base b); a prime after one is its derivative (`σ'(z)`, `tanh′(z)`). Also sqrt,
+  and Heaviside, sign, re, im so that what SymPy prints (derivatives; `abs(e^x)` is
+  `exp(re(x))`) reads back.
 - Constants: `e` and `E` are Euler's number, `pi` and `π` are π. Every other name is a symbol.
 - Names: ASCII letters, digits and `_`, starting with a letter, at most ``MAX_NAME_LENGTH``
   characters, no leading, trailing or double underscore (no dunders), not a Python keyword or
   builtin (symbol names can reach code generators later). With `symbols=`, any other name is an
   error with a did-you-mean.
-- Unicode, mapped without NFKC normalisation (NFKC turns fullwidth letters into dunders):
-  `σ` sigmoid, `ŷ` (or `y` + combining circumflex) yhat, `δ` delta, `η` eta, `π` pi, `·` `×` `⋅`
-  times, `−` `–` minus, superscripts `x²`, `x⁻¹`. Subscript digits end a name: they are glued on
-  when that spells a network name of `symderiv.core.naming` (`w₂` is `w2`, `δ₂` is `delta2`), and
-  joined with `_` otherwise (`x₁` is `x_1`, `ŷ₁` is `yhat_1`, `t₁` is `t_1`). A Greek letter is a
-  name of its own, so `ηx` is η·x. Any other non-ASCII character is an error.
+- Unicode, mapped without NFKC normalisation (NFKC turns fullwidth letters into dunders): a
+  function's one-letter spelling (`σ`), `ŷ` (or `y` + combining circumflex) yhat, `δ` delta, `η`
+  eta, `π` pi, `·` `×` `⋅` times, `−` `–` minus, superscripts `x²`, `x⁻¹`. Subscript digits end a
+  name: they are glued on when that spells a network name of `symderiv.core.naming` (`w₂` is `w2`,
+  `δ₂` is `delta2`), and joined with `_` otherwise (`x₁` is `x_1`, `ŷ₁` is `yhat_1`, `t₁` is
+  `t_1`). A Greek letter is a name of its own, so `ηx` is η·x. Any other non-ASCII character is an
+  error.
 
 Bounds, so that parsing (and differentiating what it returns) stays fast on any input: the text's
 length, its number of tokens, the nesting depth, the digits of a literal, the size of any number
@@ -49,6 +51,7 @@ and the total size of numbers under roots (SymPy factors them when it multiplies
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import math
 import unicodedata
@@ -58,9 +61,8 @@ from fractions import Fraction
 
 import sympy as sp
 
-from symderiv.core import naming
+from symderiv.core import functions, naming
 from symderiv.core.errors import SymderivError, did_you_mean
-from symderiv.core.functions import relu, sigmoid, softplus
 
 MAX_INPUT_LENGTH = 2_000
 MAX_TOKENS = 1_000
@@ -72,33 +74,28 @@ MAX_EXPONENT = 1_000  # |n| of a numeric exponent
 MAX_NUMBER_DIGITS = 400  # digits of any number built, numerator or denominator
 MAX_RADICAND_DIGITS = 100  # digits of all numbers put under roots, together
 
-# name typed -> (SymPy function, allowed argument counts)
+
+def _tree_size(expr: sp.Basic, cap: int) -> int:
+    """Nodes of `expr` written out as a tree, counted up to `cap` (a derivative copies its
+    argument, so nesting primes doubles the size each time)."""
+    size, stack = 0, [expr]
+    while stack and size <= cap:
+        node = stack.pop()
+        size += 1
+        stack.extend(node.args)
+    return size
+
+
+def _derivative(record: functions.Function) -> Callable[[sp.Expr], sp.Expr]:
+    return functools.partial(record.derivative_at, as_written=False)
+
+
+# name typed -> (SymPy function, allowed argument counts): every record's names and primes
+# (`sigmoid'(z)` is σ'(z)), and the few SymPy names its own printing uses.
 FUNCTIONS: dict[str, tuple[Callable[..., sp.Expr], tuple[int, ...]]] = {
-    "sin": (sp.sin, (1,)),
-    "cos": (sp.cos, (1,)),
-    "tan": (sp.tan, (1,)),
-    "sec": (sp.sec, (1,)),
-    "csc": (sp.csc, (1,)),
-    "cot": (sp.cot, (1,)),
-    "asin": (sp.asin, (1,)),
-    "acos": (sp.acos, (1,)),
-    "atan": (sp.atan, (1,)),
-    "arcsin": (sp.asin, (1,)),
-    "arccos": (sp.acos, (1,)),
-    "arctan": (sp.atan, (1,)),
-    "sinh": (sp.sinh, (1,)),
-    "cosh": (sp.cosh, (1,)),
-    "tanh": (sp.tanh, (1,)),
-    "exp": (sp.exp, (1,)),
-    "ln": (sp.log, (1,)),
-    "log": (sp.log, (1, 2)),
+    **{name: (record.symbolic, record.arities) for name, record in functions.typed_names()},
+    **{f"{name}'": (_derivative(record), (1,)) for name, record in functions.typed_names()},
     "sqrt": (sp.sqrt, (1,)),
-    "abs": (sp.Abs, (1,)),
-    "Abs": (sp.Abs, (1,)),
-    "sigmoid": (sigmoid, (1,)),
-    "relu": (relu, (1,)),
-    "ReLU": (relu, (1,)),
-    "softplus": (softplus, (1,)),
     "Heaviside": (sp.Heaviside, (1, 2)),
     "sign": (sp.sign, (1,)),
     "re": (sp.re, (1,)),
@@ -110,7 +107,10 @@ RESERVED: frozenset[str] = frozenset(keyword.kwlist) | frozenset(
 )
 
 _OPERATORS = {"·": "*", "×": "*", "⋅": "*", "−": "-", "–": "-"}
-_LETTERS = {"σ": "sigmoid", "ŷ": "yhat", "δ": "delta", "η": "eta", "π": "pi"}
+_LETTERS = {"ŷ": "yhat", "δ": "delta", "η": "eta", "π": "pi"} | {
+    name: record.name for name, record in functions.typed_names() if not name.isascii()
+}
+_PRIMES = "'\u2032"  # ' and ′
 _COMBINING_HAT = "\u0302"
 _SUBSCRIPTS = {chr(0x2080 + d): str(d) for d in range(10)}
 _SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4"} | {
@@ -301,6 +301,13 @@ def _read_name(text: str, i: int, tokens: list[_Token]) -> int:
         if i < n and (text[i] in _ASCII_LETTERS or text[i] in _DIGITS or text[i] == "_"):
             raise ParseError(text, i, "subscript digits must end a name")
     _check_name(text, start, name)
+    if i < n and text[i] in _PRIMES:
+        if name not in FUNCTIONS:
+            raise ParseError(
+                text, i, f"a prime is understood after a function, as in σ'(z), not {name!r}"
+            )
+        name += "'"
+        i += 1
     tokens.append(_Token("name", name, start, text[start:i]))
     return i
 
@@ -529,6 +536,10 @@ class _Parser:
             self.count_radicands(token.position, args[0])
         if function is sp.log and len(args) == 2:
             self.check_numbers(token.position, args)
+        if token.text.endswith("'") and _tree_size(args[0], MAX_TOKENS) * 4 > MAX_TOKENS:
+            raise self.error(
+                token.position, "the expression is too long once its derivatives are written out"
+            )
         return self.build(token.position, function, *args)
 
     # -- building, with every size checked first
