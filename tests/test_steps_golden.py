@@ -111,7 +111,7 @@ def test_partial_derivative_says_what_is_held_constant() -> None:
 def test_quotient_rule_shows_its_tidying() -> None:
     step = differentiate(parse_expression("(x + 1)/(x - 1)"), x)
     assert isinstance(step, r.QuotientRule)
-    tidy = step.substeps[-1]
+    tidy = step.tidy_step
     assert isinstance(tidy, r.Rewrite)
     assert step.combined == tidy.expr
     assert tidy.result == step.result == -2 / (x - 1) ** 2
