@@ -11,7 +11,8 @@ import sympy as sp
 
 from symderiv.core.functions import relu, sigmoid, softplus
 from symderiv.parse.plain import parse_expression
-from symderiv.steps import RULES, differentiate, explain, iter_steps, to_json, to_text
+from symderiv.render.steps import explain, to_text
+from symderiv.steps import RULES, differentiate, iter_steps, to_json
 from symderiv.steps import rules as r
 from tests.regen_steps_golden import Case, golden_text, load_cases
 from tests.steps_checks import agree, bad_steps
