@@ -11,7 +11,8 @@ import sympy as sp
 
 from symderiv.core.functions import relu, sigmoid, softplus
 from symderiv.parse.plain import parse_expression
-from symderiv.steps import RULES, differentiate, explain, iter_steps, to_json, to_text
+from symderiv.render.steps import explain, to_text
+from symderiv.steps import RULES, differentiate, iter_steps, to_json
 from symderiv.steps import rules as r
 from tests.regen_steps_golden import Case, golden_text, load_cases
 from tests.steps_checks import agree, bad_steps
@@ -111,7 +112,7 @@ def test_partial_derivative_says_what_is_held_constant() -> None:
 def test_quotient_rule_shows_its_tidying() -> None:
     step = differentiate(parse_expression("(x + 1)/(x - 1)"), x)
     assert isinstance(step, r.QuotientRule)
-    tidy = step.substeps[-1]
+    tidy = step.tidy_step
     assert isinstance(tidy, r.Rewrite)
     assert step.combined == tidy.expr
     assert tidy.result == step.result == -2 / (x - 1) ** 2

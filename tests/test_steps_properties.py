@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from symderiv.core.functions import relu, sigmoid, softplus
 from symderiv.parse.plain import parse_expression
-from symderiv.steps import differentiate, iter_steps, to_json, to_text
+from symderiv.render.steps import to_text
+from symderiv.steps import differentiate, iter_steps, to_json
 from symderiv.steps.rules import Fallback
 from tests.steps_checks import agree, bad_steps, reference_derivative
 

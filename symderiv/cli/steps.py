@@ -14,7 +14,8 @@ import sympy as sp
 
 from symderiv.core.errors import SymderivError, did_you_mean
 from symderiv.parse.plain import parse_expression
-from symderiv.steps import differentiate, to_json, to_text
+from symderiv.render.steps import to_text
+from symderiv.steps import differentiate, to_json
 
 FORMATS = ("text", "latex", "markdown", "json")
 

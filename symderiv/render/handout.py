@@ -17,8 +17,9 @@ from symderiv.core.functions import Function
 from symderiv.core.network import Network
 from symderiv.engine.derivation import Backprop, Delta, Factor, FactorKind, Gradient
 from symderiv.render.printing import latex_lines, visible_width
+from symderiv.render.steps import Line, explain
 from symderiv.render.views import deltas_needed, small
-from symderiv.steps import Line, differentiate, explain
+from symderiv.steps import differentiate
 
 #: Largest network a handout is written for: beyond it, pages of indices teach nothing.
 MAX_HANDOUT_PARAMETERS = 64

@@ -1,18 +1,19 @@
-"""Step-by-step differentiation: a tree of named rules, and ways to read it."""
+"""Step-by-step differentiation: a tree of named rules, and a traversal to read it.
+
+The prose and the printed forms (text, LaTeX, Markdown) of a tree live in
+`symderiv.render.steps`; this package knows no output format.
+"""
 
 from symderiv.steps.differentiate import differentiate
 from symderiv.steps.rules import RULES, Step
-from symderiv.steps.walk import Line, explain, iter_steps, rule_ids, to_json, to_text, visit
+from symderiv.steps.walk import iter_steps, rule_ids, to_json, visit
 
 __all__ = [
     "RULES",
-    "Line",
     "Step",
     "differentiate",
-    "explain",
     "iter_steps",
     "rule_ids",
     "to_json",
-    "to_text",
     "visit",
 ]

@@ -4,7 +4,8 @@ The class is the rule's identity: `rule_id` (snake case of the class name) and `
 as a calculus course names it) are class attributes, never loose strings. Every step stores its
 result, so no printer ever differentiates again, and its children in `substeps`, in the order a
 reader follows them. Rules with named children (a chain rule's outer and inner derivative) read
-them from `substeps` through properties, so the tree has one source of truth.
+them from `substeps` through properties, so the tree has one source of truth and no reader has
+to know a child's position.
 
 `Rewrite` is the one step that claims an equality instead of a derivative: `expr = result`, for
 simplifications shown to the reader rather than done silently.
@@ -98,6 +99,11 @@ class SumRule(Step):
     title: ClassVar[str] = "sum rule"
     terms: tuple[sp.Expr, ...]
 
+    @property
+    def term_steps(self) -> tuple[Step, ...]:
+        """One derivative a term, in the order of `terms`."""
+        return self.substeps
+
 
 # ---------------------------------------------------------------------------- powers, products
 
@@ -129,6 +135,11 @@ class ProductRule(Step):
     title: ClassVar[str] = "product rule"
     factors: tuple[sp.Expr, ...]
 
+    @property
+    def factor_steps(self) -> tuple[Step, ...]:
+        """One derivative a factor, in the order of `factors`."""
+        return self.substeps
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class QuotientRule(Step):
@@ -147,9 +158,15 @@ class QuotientRule(Step):
         return self.substeps[1]
 
     @property
+    def tidy_step(self) -> Step | None:
+        """The `Rewrite` that collects like terms of the formula, when it needs one."""
+        return self.substeps[2] if len(self.substeps) > 2 else None
+
+    @property
     def combined(self) -> sp.Expr:
         """(f'·g − f·g')/g² as the formula gives it, before a `Rewrite` substep tidies it."""
-        return self.substeps[2].expr if len(self.substeps) > 2 else self.result
+        tidy = self.tidy_step
+        return tidy.expr if tidy is not None else self.result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -409,4 +426,4 @@ RULES: tuple[type[Step], ...] = (
     Rewrite,
     Fallback,
 )
-"""Every rule, in the order a course meets them; renderers test that each has a template."""
+"""Every rule, in the order a course meets them; renderers test that each has its prose."""
