@@ -93,6 +93,10 @@ class Function:
             return self.derivative_at(z)
         return self.local_derivative(names(), a, z)
 
+    def identities_at(self, z: Any) -> tuple[tuple[Any, Any], ...]:
+        """The equalities shown when the function is recognised in its raw derivative."""
+        return tuple((lhs(names(), z), rhs(names(), z)) for lhs, rhs in self.recognise)
+
     def definition_at(self, z: Any) -> Any:
         """`f(z)` written out in other functions (the record's definition)."""
         if self.definition is None:
@@ -247,8 +251,6 @@ FUNCTIONS: tuple[Function, ...] = (
         mpmath=_mp("exp"),
         float64=lambda np, z: np.exp(z),
         numpy="np.exp",
-        rule="exponential",
-        rule_title="exponential rule",
     ),
     Function(
         name="log",
@@ -381,6 +383,7 @@ FUNCTIONS: tuple[Function, ...] = (
         text="abs",
         latex=r"\operatorname{abs}",
         spellings=("abs",),
+        convention="{f} has no derivative at {x} = 0",
         sympy=_sympy("Abs"),
         derivative=lambda f, z: f.sp.sign(z),
         mpmath=lambda mp, x: abs(x),

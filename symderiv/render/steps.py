@@ -256,24 +256,32 @@ def _log_base(step: r.LogBaseRule) -> list[Sentence]:
     ]
 
 
-def _abs(step: r.AbsRule) -> list[Sentence]:
-    return [("{a} has no derivative at {x} = 0", (("a", step.expr), ("x", step.wrt)))]
+def _convention(step: r.FunctionRule) -> list[Sentence]:
+    """A standard derivative's caveat, from the function's record (|x| at 0)."""
+    if not step.function.convention:
+        return []
+    return [(step.function.convention, (("f", step.expr), ("x", step.wrt)))]
 
 
-def _from_definition(step: r.SigmoidRule | r.SoftplusRule) -> list[Sentence]:
+def _from_definition(step: r.DefinitionRule) -> list[Sentence]:
     return [("{f} = {d}: differentiate the definition", (("f", step.expr), ("d", step.definition)))]
 
 
-def _relu(step: r.ReluRule) -> list[Sentence]:
-    return [
-        (
-            "{f} = {x} for {x} > 0 and 0 for {x} < 0: differentiate each piece",
-            (("f", step.expr), ("x", step.wrt)),
-        )
-    ]
+def _by_cases(step: r.CasesRule) -> list[Sentence]:
+    names = [(f"p{i}", f"c{i}") for i in range(len(step.definition.args))]
+    pieces = " and ".join(
+        "{%s} otherwise" % p if condition == sp.true else "{%s} for {%s}" % (p, c)
+        for (p, c), (_, condition) in zip(names, step.definition.args, strict=True)
+    )
+    math = tuple(
+        item
+        for (p, c), (piece, condition) in zip(names, step.definition.args, strict=True)
+        for item in ((p, piece), (c, condition))
+    )
+    return [("{f} = " + pieces + ": differentiate each piece", (("f", step.expr), *math))]
 
 
-def _relu_done(step: r.ReluRule) -> list[Sentence]:
+def _by_cases_done(step: r.CasesRule) -> list[Sentence]:
     return [(step.convention + ": {result}", (("result", step.result),))]
 
 
@@ -296,26 +304,8 @@ _CLAIM_ONLY: Prose[Any] = Prose()
 """For rules whose claim says it all (d/dx sin x = cos x)."""
 
 PROSE: dict[type[r.Step], Prose[Any]] = {
-    **dict.fromkeys(
-        (
-            r.ConstantRule,
-            r.VariableRule,
-            r.LogRule,
-            r.SinRule,
-            r.CosRule,
-            r.TanRule,
-            r.SecRule,
-            r.CscRule,
-            r.CotRule,
-            r.AsinRule,
-            r.AcosRule,
-            r.AtanRule,
-            r.SinhRule,
-            r.CoshRule,
-            r.TanhRule,
-        ),
-        _CLAIM_ONLY,
-    ),
+    r.ConstantRule: _CLAIM_ONLY,
+    r.VariableRule: _CLAIM_ONLY,
     r.HeldConstantRule: Prose(notes=_held_constant),
     r.ConstantMultipleRule: Prose(notes=_constant_multiple),
     r.SumRule: Prose(notes=_sum),
@@ -326,10 +316,9 @@ PROSE: dict[type[r.Step], Prose[Any]] = {
     r.LogarithmicDifferentiation: Prose(notes=_logarithmic, conclusions=_logarithmic_done),
     r.ExponentialRule: Prose(notes=_exponential),
     r.LogBaseRule: Prose(notes=_log_base),
-    r.AbsRule: Prose(notes=_abs),
-    r.SigmoidRule: Prose(notes=_from_definition),
-    r.ReluRule: Prose(notes=_relu, conclusions=_relu_done),
-    r.SoftplusRule: Prose(notes=_from_definition),
+    r.FunctionRule: Prose(notes=_convention),
+    r.DefinitionRule: Prose(notes=_from_definition),
+    r.CasesRule: Prose(notes=_by_cases, conclusions=_by_cases_done),
     r.Rewrite: Prose(notes=_rewrite),
     r.Fallback: Prose(notes=_fallback),
 }

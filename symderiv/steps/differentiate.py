@@ -14,8 +14,9 @@ Decisions a reader may want to know:
   variable: `sin(x)/x`, `e^x/(1 + x²)`. With a constant numerator, `c/g(x)` is a constant times
   the power `g(x)^(−1)` and goes through the chain and power rules, as `1/(1 + e^(−z))` does.
 - `log(x, b)` reaches SymPy as `ln x / ln b` and is recognised as a logarithm to base b.
-- σ, ReLU and softplus are derived from their definitions each time they appear, and the raw
-  derivative is turned back into σ by a separate `Rewrite` step.
+- A function of the table (`symderiv.core.functions`) is derived as its record says: a standard
+  derivative stated, its definition differentiated and the function recognised again by a
+  separate `Rewrite` step (σ, softplus), or a piecewise definition differentiated piece by piece.
 - Substitution variables (`g`, then `u`, `v`, ...) are chosen when the step is built, never
   clashing with a symbol of the expression or of an enclosing chain rule.
 
@@ -30,7 +31,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symderiv.core.functions import relu, sigmoid, softplus
+from symderiv.core import functions
+from symderiv.core.functions import DerivedBy, Function
 from symderiv.steps import rules as r
 
 _VARIABLE_NAMES = ("g", "u", "v", "h", "p", "q", "s", "t")
@@ -257,98 +259,61 @@ def _chain(
 
 # ---------------------------------------------------------------------------- functions
 
-_ELEMENTARY: dict[type[sp.Basic], tuple[type[r.Step], Callable[[sp.Expr], sp.Expr]]] = {
-    sp.exp: (r.ExponentialRule, sp.exp),
-    sp.log: (r.LogRule, lambda x: 1 / x),
-    sp.sin: (r.SinRule, sp.cos),
-    sp.cos: (r.CosRule, lambda x: -sp.sin(x)),
-    sp.tan: (r.TanRule, lambda x: sp.sec(x) ** 2),
-    sp.sec: (r.SecRule, lambda x: sp.sec(x) * sp.tan(x)),
-    sp.csc: (r.CscRule, lambda x: -sp.csc(x) * sp.cot(x)),
-    sp.cot: (r.CotRule, lambda x: -(sp.csc(x) ** 2)),
-    sp.asin: (r.AsinRule, lambda x: 1 / sp.sqrt(1 - x**2)),
-    sp.acos: (r.AcosRule, lambda x: -1 / sp.sqrt(1 - x**2)),
-    sp.atan: (r.AtanRule, lambda x: 1 / (1 + x**2)),
-    sp.sinh: (r.SinhRule, sp.cosh),
-    sp.cosh: (r.CoshRule, sp.sinh),
-    sp.tanh: (r.TanhRule, lambda x: 1 - sp.tanh(x) ** 2),
-    sp.Abs: (r.AbsRule, sp.sign),
-}
-_ACTIVATIONS: dict[type[sp.Basic], Callable[[sp.Expr, sp.Symbol, _Names], r.Step]] = {}
-
 
 def _function(expr: sp.Expr, wrt: sp.Symbol, names: _Names) -> r.Step | None:
-    func = type(expr)
-    if len(expr.args) != 1 or (func not in _ELEMENTARY and func not in _ACTIVATIONS):
+    """A function of the table applied to one argument: its own rule on the variable itself,
+    the chain rule on anything else. `e^x` is the exponential rule, as for any power `a^x`."""
+    record = functions.of(expr)
+    if record is None or len(expr.args) != 1:
         return None
     (argument,) = expr.args
     if argument != wrt:
-        return _chain(expr, wrt, names, func, argument)
-    if func in _ACTIVATIONS:
-        return _ACTIVATIONS[func](expr, wrt, names)
-    rule, derivative = _ELEMENTARY[func]
-    if rule is r.ExponentialRule:
+        return _chain(expr, wrt, names, type(expr), argument)
+    if isinstance(expr, sp.exp):
         return r.ExponentialRule(expr=expr, wrt=wrt, result=expr, base=sp.E)
-    return rule(expr=expr, wrt=wrt, result=derivative(wrt))
+    if record.derived_by is DerivedBy.DEFINITION:
+        return _by_definition(record, expr, wrt, names)
+    if record.derived_by is DerivedBy.CASES:
+        return _by_cases(record, expr, wrt, names)
+    result = record.derivative_at(wrt, as_written=False)
+    return r.FunctionRule(expr=expr, wrt=wrt, result=result, function=record)
 
 
-def _sigmoid(expr: sp.Expr, z: sp.Symbol, names: _Names) -> r.Step:
-    definition = sigmoid(z).definition()
+def _by_definition(record: Function, expr: sp.Expr, z: sp.Symbol, names: _Names) -> r.Step:
+    """Differentiate the definition, then recognise the function in the result."""
+    definition = record.definition_at(z)
     definition_step = _diff(definition, z, names)
-    # σ(z)·(1 − σ(z)) in the order a course writes it (SymPy would sort the factors).
-    final = sp.Mul(sigmoid(z), 1 - sigmoid(z), evaluate=False)
+    final = record.derivative_at(z)  # in the order a course writes it (σ(z)·(1 − σ(z)))
     rewrite = r.Rewrite(
         expr=definition_step.result,
         wrt=z,
         result=final,
-        reason="split the square in the denominator into two factors and recognise sigmoid",
-        identities=(
-            (1 / (1 + sp.exp(-z)), sigmoid(z)),
-            (sp.exp(-z) / (1 + sp.exp(-z)), 1 - sigmoid(z)),
-        ),
+        reason=record.recognise_reason,
+        identities=record.identities_at(z),
     )
-    return r.SigmoidRule(
-        expr=expr, wrt=z, result=final, substeps=(definition_step, rewrite), definition=definition
-    )
-
-
-def _relu(expr: sp.Expr, z: sp.Symbol, names: _Names) -> r.Step:
-    pieces = (
-        r.VariableRule(expr=z, wrt=z, result=sp.S.One),
-        r.ConstantRule(expr=sp.S.Zero, wrt=z, result=sp.S.Zero),
-    )
-    return r.ReluRule(
+    return r.DefinitionRule(
         expr=expr,
         wrt=z,
-        result=sp.Heaviside(z, 0),
-        substeps=pieces,
-        definition=relu(z).definition(),
-        convention="ReLU is not differentiable at 0; the convention used is ReLU'(0) = 0",
-    )
-
-
-def _softplus(expr: sp.Expr, z: sp.Symbol, names: _Names) -> r.Step:
-    definition = softplus(z).definition()
-    definition_step = _diff(definition, z, names)
-    rewrite = r.Rewrite(
-        expr=definition_step.result,
-        wrt=z,
-        result=sigmoid(z),
-        reason="divide numerator and denominator by exp(z) and recognise sigmoid",
-        identities=(
-            (sp.exp(z) / (1 + sp.exp(z)), 1 / (1 + sp.exp(-z))),
-            (1 / (1 + sp.exp(-z)), sigmoid(z)),
-        ),
-    )
-    return r.SoftplusRule(
-        expr=expr,
-        wrt=z,
-        result=sigmoid(z),
+        result=final,
         substeps=(definition_step, rewrite),
+        function=record,
         definition=definition,
     )
 
 
-_ACTIVATIONS.update({sigmoid: _sigmoid, relu: _relu, softplus: _softplus})
+def _by_cases(record: Function, expr: sp.Expr, z: sp.Symbol, names: _Names) -> r.Step:
+    """Differentiate each piece of a piecewise definition."""
+    definition = record.definition_at(z)
+    pieces = tuple(_diff(piece, z, names) for piece, _ in definition.args)
+    return r.CasesRule(
+        expr=expr,
+        wrt=z,
+        result=record.derivative_at(z),
+        substeps=pieces,
+        function=record,
+        definition=definition,
+        convention=record.convention,
+    )
+
 
 _MATCHERS: tuple[Matcher, ...] = (_constant, _variable, _sum, _product, _power, _function)

@@ -19,6 +19,8 @@ from typing import Any, ClassVar
 
 import sympy as sp
 
+from symderiv.core.functions import Function
+
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 Substitution = tuple[sp.Symbol, sp.Expr]
@@ -37,8 +39,9 @@ class Step:
     substeps: tuple[Step, ...] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        base_name = cls.__name__.removesuffix("Rule")
-        cls.rule_id = _CAMEL.sub("_", base_name).lower()
+        if not isinstance(getattr(cls, "rule_id", None), property):  # a rule that names itself
+            base_name = cls.__name__.removesuffix("Rule")
+            cls.rule_id = _CAMEL.sub("_", base_name).lower()
 
     @property
     def substitutions(self) -> tuple[Substitution, ...]:
@@ -217,13 +220,6 @@ class ExponentialRule(Step):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LogRule(Step):
-    """d/dx ln x = 1/x"""
-
-    title: ClassVar[str] = "logarithm rule"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class LogBaseRule(Step):
     """d/dx log_b x = 1/(x·ln b), since log_b x = ln x / ln b"""
 
@@ -231,108 +227,28 @@ class LogBaseRule(Step):
     base: sp.Expr
 
 
-# ---------------------------------------------------------------------------- trigonometric
+# ---------------------------------------------------------------------------- functions
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SinRule(Step):
-    """d/dx sin x = cos x"""
+class FunctionRule(Step):
+    """d/dx f(x) = f'(x), the standard derivative the function's record states"""
 
-    title: ClassVar[str] = "derivative of sine"
+    function: Function
 
+    @property
+    def rule_id(self) -> str:  # type: ignore[override]
+        return self.function.rule_id
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CosRule(Step):
-    """d/dx cos x = −sin x"""
-
-    title: ClassVar[str] = "derivative of cosine"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TanRule(Step):
-    """d/dx tan x = sec² x"""
-
-    title: ClassVar[str] = "derivative of tangent"
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return self.function.step_title
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SecRule(Step):
-    """d/dx sec x = sec x·tan x"""
+class DefinitionRule(FunctionRule):
+    """f'(z) from f's definition, then rewritten into the form a lecture uses (σ' = σ(1 − σ))"""
 
-    title: ClassVar[str] = "derivative of secant"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CscRule(Step):
-    """d/dx csc x = −csc x·cot x"""
-
-    title: ClassVar[str] = "derivative of cosecant"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CotRule(Step):
-    """d/dx cot x = −csc² x"""
-
-    title: ClassVar[str] = "derivative of cotangent"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AsinRule(Step):
-    """d/dx arcsin x = 1/√(1 − x²)"""
-
-    title: ClassVar[str] = "derivative of arcsine"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AcosRule(Step):
-    """d/dx arccos x = −1/√(1 − x²)"""
-
-    title: ClassVar[str] = "derivative of arccosine"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AtanRule(Step):
-    """d/dx arctan x = 1/(1 + x²)"""
-
-    title: ClassVar[str] = "derivative of arctangent"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SinhRule(Step):
-    """d/dx sinh x = cosh x"""
-
-    title: ClassVar[str] = "derivative of hyperbolic sine"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CoshRule(Step):
-    """d/dx cosh x = sinh x"""
-
-    title: ClassVar[str] = "derivative of hyperbolic cosine"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TanhRule(Step):
-    """d/dx tanh x = 1 − tanh² x"""
-
-    title: ClassVar[str] = "derivative of hyperbolic tangent"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AbsRule(Step):
-    """d/dx |x| = sign(x), for x ≠ 0"""
-
-    title: ClassVar[str] = "derivative of the absolute value"
-
-
-# ---------------------------------------------------------------------------- activations
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SigmoidRule(Step):
-    """σ'(z) = σ(z)·(1 − σ(z)), derived from σ(z) = 1/(1 + e^(−z))"""
-
-    title: ClassVar[str] = "derivative of the sigmoid"
     definition: sp.Expr
 
     @property
@@ -345,28 +261,15 @@ class SigmoidRule(Step):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ReluRule(Step):
-    """ReLU'(z) = 1 for z > 0 and 0 for z < 0; taken as 0 at z = 0"""
+class CasesRule(FunctionRule):
+    """f'(z) piece by piece from a piecewise definition, with the convention at the seams"""
 
-    title: ClassVar[str] = "derivative of ReLU"
-    definition: sp.Expr  # the piecewise form
-    convention: str  # what is used where ReLU has no derivative
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SoftplusRule(Step):
-    """softplus'(z) = σ(z), derived from softplus(z) = ln(1 + e^z)"""
-
-    title: ClassVar[str] = "derivative of softplus"
-    definition: sp.Expr
+    definition: sp.Piecewise
+    convention: str  # what is used where the pieces meet and f has no derivative
 
     @property
-    def definition_step(self) -> Step:
-        return self.substeps[0]
-
-    @property
-    def rewrite_step(self) -> Step:
-        return self.substeps[1]
+    def piece_steps(self) -> tuple[Step, ...]:
+        return self.substeps
 
 
 # ---------------------------------------------------------------------------- the rest
@@ -405,24 +308,10 @@ RULES: tuple[type[Step], ...] = (
     ChainRule,
     LogarithmicDifferentiation,
     ExponentialRule,
-    LogRule,
     LogBaseRule,
-    SinRule,
-    CosRule,
-    TanRule,
-    SecRule,
-    CscRule,
-    CotRule,
-    AsinRule,
-    AcosRule,
-    AtanRule,
-    SinhRule,
-    CoshRule,
-    TanhRule,
-    AbsRule,
-    SigmoidRule,
-    ReluRule,
-    SoftplusRule,
+    FunctionRule,
+    DefinitionRule,
+    CasesRule,
     Rewrite,
     Fallback,
 )

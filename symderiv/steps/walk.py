@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import sympy as sp
 
+from symderiv.core.functions import Function
 from symderiv.steps import rules as r
 
 Event = tuple[Literal["enter", "exit"], int, r.Step]
@@ -80,6 +81,8 @@ def to_json(step: r.Step) -> dict[str, Any]:
 def _json_value(value: Any) -> Any:
     if isinstance(value, sp.Basic):
         return sp.sstr(value)
+    if isinstance(value, Function):
+        return value.name
     if isinstance(value, tuple):
         return [_json_value(v) for v in value]
     return value
