@@ -95,8 +95,9 @@ def write_handout(
     `[values]` table, or `--values`); with `steps` > 1 it plots the cost curve, drawn in TikZ
     in LaTeX and written as an SVG file beside the Markdown.
     """
+    from symderiv.core import writer
     from symderiv.core.errors import SymderivError
-    from symderiv.output import latexbuild, writer
+    from symderiv.output import latexbuild
     from symderiv.render.handout import build_handout
 
     wanted = parse_formats(formats)

@@ -239,3 +239,20 @@ def test_an_output_directory_that_is_a_file_is_refused(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(BatchError, match="not a directory"):
         report_paths(blocker)
+
+
+def test_a_directory_in_a_reports_place_is_refused_even_when_forced(tmp_path: Path) -> None:
+    (tmp_path / "report.json").mkdir()
+    with pytest.raises(BatchError, match="is a directory"):
+        write_report(judged(tmp_path), tmp_path, force=True)
+    assert not (tmp_path / "report.csv").exists()  # refused before writing anything
+
+
+def test_reports_get_the_permissions_the_umask_gives(tmp_path: Path) -> None:
+    report = judged(tmp_path)
+    previous = os.umask(0o022)
+    try:
+        paths = write_report(report, tmp_path / "out")
+    finally:
+        os.umask(previous)
+    assert [path.stat().st_mode & 0o777 for path in paths] == [0o644, 0o644]

@@ -22,10 +22,9 @@ import io
 import json
 import os
 import re
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from symderiv.check.judge import (
 )
 from symderiv.core.errors import SymderivError, did_you_mean
 from symderiv.core.spec import NetworkSpec
+from symderiv.core.writer import check_replaceable, prepare_directory, write_atomic
 
 MAX_BYTES = 10_000_000
 MAX_ROWS = 100_000
@@ -222,6 +222,9 @@ def _check_row(judge: Judge, param: str, answer: str, fmt: str) -> dict[str, Any
 # ---------------------------------------------------------------------------- writing
 
 
+_ADVICE = "choose another --out-dir or pass --force to replace it"
+
+
 def report_paths(out_dir: Path, *, force: bool = False) -> tuple[Path, Path]:
     """The two report files, after checking that writing them destroys nothing foreign.
 
@@ -230,41 +233,37 @@ def report_paths(out_dir: Path, *, force: bool = False) -> tuple[Path, Path]:
     if out_dir.exists() and not out_dir.is_dir():
         raise BatchError(f"{out_dir}: exists and is not a directory")
     paths = (out_dir / REPORT_CSV, out_dir / REPORT_JSON)
-    for path, ours in zip(paths, (_is_our_csv, _is_our_json)):
-        if not force and os.path.lexists(path) and not ours(path):
-            raise BatchError(
-                f"{path}: exists and was not written by symderiv; "
-                "choose another --out-dir or pass --force to replace it"
-            )
+    with _as_batch_error():
+        for path, ours in zip(paths, (_is_our_csv, _is_our_json)):
+            check_replaceable(path, force, ours=ours, advice=_ADVICE)
     return paths
 
 
 def write_report(report: BatchReport, out_dir: Path, *, force: bool = False) -> tuple[Path, Path]:
     """Write `report.csv` and `report.json` atomically into `out_dir` (created if needed)."""
     csv_path, json_path = report_paths(out_dir, force=force)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise BatchError(f"{out_dir}: cannot create the directory ({error.strerror})") from None
-    _write_atomically(csv_path, lambda handle: _write_csv(report, handle))
-    _write_atomically(json_path, lambda handle: _write_json(report, handle))
+    csv_text = _text(lambda handle: _write_csv(report, handle))
+    json_text = _text(lambda handle: _write_json(report, handle))
+    with _as_batch_error():
+        prepare_directory(out_dir)
+        write_atomic(csv_path, csv_text, force=force, ours=_is_our_csv, advice=_ADVICE)
+        write_atomic(json_path, json_text, force=force, ours=_is_our_json, advice=_ADVICE)
     return csv_path, json_path
 
 
-def _write_atomically(path: Path, write: Callable[[io.TextIOBase], None]) -> None:
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
+@contextlib.contextmanager
+def _as_batch_error() -> Iterator[None]:
+    """The writer's refusals, raised as the batch's own error."""
     try:
-        with open(descriptor, "w", encoding="utf-8", newline="") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+        yield
+    except SymderivError as error:
+        raise BatchError(str(error)) from None
+
+
+def _text(write: Callable[[io.TextIOBase], None]) -> str:
+    buffer = io.StringIO()
+    write(buffer)
+    return buffer.getvalue()
 
 
 def _write_csv(report: BatchReport, handle: io.TextIOBase) -> None:

@@ -1,1 +1,3 @@
-"""Putting documents on disk: the atomic writer, the TeX build and the example gallery."""
+"""Putting documents on disk: the TeX build and the example gallery (files are written by
+`symderiv.core.writer`).
+"""

@@ -13,9 +13,7 @@ here before printing); nothing the user typed reaches the module. The text is re
 from __future__ import annotations
 
 import keyword
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +23,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from symderiv import __version__
-from symderiv.core import naming
+from symderiv.core import naming, writer
 from symderiv.core.errors import SymderivError
 from symderiv.core.functions import Function
 from symderiv.core.network import Network
@@ -309,34 +307,5 @@ def generate_module(backprop: Backprop) -> str:
 
 
 def write_atomically(path: Path, text: str, *, force: bool = False) -> None:
-    """Write `text` to `path` through a temporary file in the same directory and `os.replace`.
-
-    Refuses a directory, a missing parent directory, and an existing file unless `force`. A
-    symbolic link at `path` is replaced by the file, never followed.
-    """
-    if path.is_dir():
-        raise SymderivError(f"{path}: is a directory; give a file name for the module.")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise SymderivError(f"{path}: the directory {parent} does not exist.")
-    if (path.exists() or path.is_symlink()) and not force:
-        raise SymderivError(f"{path}: already exists; use --force to replace it.")
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=".symderiv-", suffix=".tmp", dir=parent)
-    except OSError as err:
-        raise SymderivError(f"{path}: cannot write there ({err.strerror}).") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except OSError as err:
-        Path(temporary).unlink(missing_ok=True)
-        raise SymderivError(f"{path}: cannot write it ({err.strerror}).") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write the module to `path`; an existing file is replaced only with `force`, even ours."""
+    writer.write_atomic(path, text, force=force, ours=None)

@@ -24,20 +24,47 @@ _GREEK = {
     "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
     "omega",
 }  # fmt: skip
-_LATEX_SPECIALS = str.maketrans(
+#: Plain text written into LaTeX, in a document's prose or a formula's `\text{}`: the ten special
+#: characters, the three that print other glyphs in LaTeX's default font encoding, line breaks,
+#: and the Unicode the handouts' own prose uses.
+_LATEX_ESCAPES = str.maketrans(
     {
         "\\": r"\textbackslash{}",
         "{": r"\{",
         "}": r"\}",
-        "_": r"\_",
-        "^": r"\textasciicircum{}",
-        "%": r"\%",
         "$": r"\$",
         "&": r"\&",
         "#": r"\#",
+        "^": r"\textasciicircum{}",
+        "_": r"\_",
         "~": r"\textasciitilde{}",
+        "%": r"\%",
+        "<": r"\textless{}",
+        ">": r"\textgreater{}",
+        "|": r"\textbar{}",
+        "\n": " ",
+        "\r": " ",
+        "σ": r"$\sigma$",
+        "δ": r"$\delta$",
+        "η": r"$\eta$",
+        "∂": r"$\partial$",
+        "ŷ": r"$\hat{y}$",
+        "·": r"$\cdot$",
+        "−": "-",
+        "–": "--",
+        "—": "---",
+        "’": "'",
     }
 )
+
+
+def escape_latex(text: str) -> str:
+    """Text that LaTeX prints as written and cannot run: no command, group or math of its own.
+
+    Other non-ASCII characters, which pdflatex cannot typeset without extra fonts, become `?`.
+    """
+    escaped = text.translate(_LATEX_ESCAPES)
+    return "".join(c if ord(c) < 128 else "?" for c in escaped)
 
 
 class HandoutLatexPrinter(LatexPrinter):
@@ -65,7 +92,7 @@ def _latex_plain_symbol(name: str) -> str:
         if len(stem) > 1 and stem not in _GREEK:
             head = rf"\mathrm{{{stem}}}"
         return f"{head}_{{{sub}}}" if sub else head
-    return r"\text{%s}" % name.translate(_LATEX_SPECIALS)
+    return r"\text{%s}" % escape_latex(name)
 
 
 class HandoutTextPrinter(StrPrinter):

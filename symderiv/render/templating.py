@@ -33,45 +33,7 @@ class Math(markupsafe.Markup):
     __slots__ = ()
 
 
-_LATEX_ESCAPES = str.maketrans(
-    {
-        "\\": r"\textbackslash{}",
-        "{": r"\{",
-        "}": r"\}",
-        "$": r"\$",
-        "&": r"\&",
-        "#": r"\#",
-        "^": r"\textasciicircum{}",
-        "_": r"\_",
-        "~": r"\textasciitilde{}",
-        "%": r"\%",
-        "<": r"\textless{}",
-        ">": r"\textgreater{}",
-        "|": r"\textbar{}",
-        "\n": " ",
-        "\r": " ",
-        "σ": r"$\sigma$",
-        "δ": r"$\delta$",
-        "η": r"$\eta$",
-        "∂": r"$\partial$",
-        "ŷ": r"$\hat{y}$",
-        "·": r"$\cdot$",
-        "−": "-",
-        "–": "--",
-        "—": "---",
-        "’": "'",
-    }
-)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|$~>])")
-
-
-def escape_latex(text: str) -> str:
-    """Plain text for a LaTeX document: the ten special characters and a few Unicode ones.
-
-    Other non-ASCII characters, which pdflatex cannot typeset without extra fonts, become `?`.
-    """
-    escaped = text.translate(_LATEX_ESCAPES)
-    return "".join(c if ord(c) < 128 else "?" for c in escaped)
 
 
 def escape_markdown(text: str) -> str:
@@ -139,7 +101,7 @@ def environment(fmt: str) -> jinja2.Environment:
             variable_end_string=">>",
             comment_start_string="<#",
             comment_end_string="#>",
-            finalize=_finalizer(escape_latex if fmt == "latex" else escape_markdown),
+            finalize=_finalizer(printing.escape_latex if fmt == "latex" else escape_markdown),
             autoescape=True,
         )
         to_math = printing.to_latex
