@@ -8,43 +8,81 @@ the batch could not run (no report).
 
 from __future__ import annotations
 
+import itertools
 import json
+import shlex
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from symderiv.check.judge import DEFAULT_TIMEOUT, CheckResult, Verdict
+from symderiv.cli.errors import ReportingCommand
 from symderiv.cli.options import network_options
 from symderiv.core import naming
 from symderiv.core.errors import SymderivError
-from symderiv.core.spec import NetworkSpec
 
+if TYPE_CHECKING:
+    from symderiv.check.judge import CheckResult
+    from symderiv.core.spec import NetworkSpec
+
+#: The judge's default time limit (symderiv.check.judge.DEFAULT_TIMEOUT), repeated here so that
+#: `--help` can show it without importing SymPy; a test keeps the two equal.
+DEFAULT_TIMEOUT = 5.0
 MAX_TIMEOUT = 600.0
 
 
-class CheckUsageError(click.ClickException):
-    """Bad usage or a batch that cannot run: `symderiv: error: ...` and exit status 2."""
+class CheckCommand(ReportingCommand):
+    """`check` takes a free-form ANSWER, which click reads as an option when it starts with '-'."""
 
-    exit_code = 2
+    def describe_usage_error(self, error: click.UsageError, args: list[str], path: str) -> str:
+        answer = _answer_read_as_option(error, args)
+        if answer is None or not isinstance(error, click.NoSuchOption):
+            return super().describe_usage_error(error, args, path)
+        rest = list(args)
+        rest.remove(answer)
+        fixed = shlex.join(self._answer_last(rest, answer))
+        return (
+            f"{answer!r} reads as an option (no such option {error.option_name!r}); an ANSWER "
+            f"that starts with '-' goes after '--': {path} {fixed}"
+        )
 
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"symderiv: error: {self.format_message()}", err=True, file=file)
+    def _answer_last(self, args: list[str], answer: str) -> list[str]:
+        """`args` reordered as options, `--`, the answer, then any other positional (SPEC)."""
+        takes_value = {
+            name
+            for param in self.params
+            if isinstance(param, click.Option) and not param.is_flag and not param.count
+            for name in param.opts
+        }
+        options: list[str] = []
+        positionals: list[str] = []
+        tokens = iter(args)
+        for token in tokens:
+            if token == "--":
+                positionals.extend(tokens)
+            elif token in takes_value:
+                options.extend([token, *itertools.islice(tokens, 1)])
+            elif token.startswith("-") and token != "-":
+                options.append(token)
+            else:
+                positionals.append(token)
+        return [*options, "--", answer, *positionals]
 
 
-class _Command(click.Command):
-    """Spec errors (raised while the options are turned into a network) end in one line too."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except SymderivError as error:
-            raise CheckUsageError(str(error)) from None
+def _answer_read_as_option(error: click.UsageError, args: list[str]) -> str | None:
+    """The argument before any `--` that starts with one '-' and holds the unknown option."""
+    if not isinstance(error, click.NoSuchOption) or error.option_name.startswith("--"):
+        return None
+    letter = error.option_name[1:]
+    for arg in args[: args.index("--")] if "--" in args else args:
+        if arg.startswith("-") and not arg.startswith("--") and letter in arg[1:]:
+            return arg
+    return None
 
 
 @click.command(
     "check",
-    cls=_Command,
+    cls=CheckCommand,
     epilog="""\b
 Examples:
   symderiv check "2*(yhat - y)*yhat*(1 - yhat)*a1" --param w2
@@ -119,18 +157,18 @@ def check_command(
     """
     if batch is not None:
         if param is not None:
-            raise CheckUsageError("--param is given per row in --batch (the param column)")
+            raise SymderivError("--param is given per row in --batch (the param column)")
         if answer is not None:
             network = _spec_from_positional(answer)  # `check --batch F.csv SPEC`
         _run_batch(network, batch, out_dir, force, jobs, timeout, latex, as_json)
         return
     for flag, value in (("--out-dir", out_dir), ("--force", force), ("--jobs", jobs)):
         if value:
-            raise CheckUsageError(f"{flag} goes with --batch")
+            raise SymderivError(f"{flag} goes with --batch")
     if answer is None:
-        raise CheckUsageError("give the ANSWER to check (or --batch FILE.csv)")
+        raise SymderivError("give the ANSWER to check (or --batch FILE.csv)")
     if param is None:
-        raise CheckUsageError("give the parameter with --param NAME (e.g. --param w2)")
+        raise SymderivError("give the parameter with --param NAME (e.g. --param w2)")
     from symderiv.check.judge import check
 
     result = check(network, param, answer, fmt="latex" if latex else "auto", timeout=timeout)
@@ -189,6 +227,8 @@ def _run_batch(
 
 def render_result(result: CheckResult) -> str:
     """The result as a few readable lines."""
+    from symderiv.check.judge import Verdict
+
     target = f"∂J/∂{naming.text_name(result.param) or result.param}"
     lines = [f"{result.verdict.value}: {target}"]
     if result.read_as is not None:

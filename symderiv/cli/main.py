@@ -12,15 +12,19 @@ from typing import Any, ClassVar
 
 import click
 
-from symderiv.cli.options import ReportsUserErrors, network_options
+from symderiv.cli.errors import OneLineError, ReportingCommand, ReportsUserErrors, help_hint
+from symderiv.cli.options import network_options
 
 
 class Group(ReportsUserErrors, click.Group):
-    """A click group that turns SymderivError into one clear line and exit status 2.
+    """A click group whose user errors, and its commands', are one line and exit status 2.
 
     Commands in `LAZY` are imported only when used, so `symderiv derive` does not pay for
-    loading the step-by-step differentiator or the answer checker.
+    loading the step-by-step differentiator or the answer checker. None of the command modules
+    imports SymPy before its command runs, so `--help` stays quick.
     """
+
+    command_class = ReportingCommand
 
     LAZY: ClassVar[dict[str, str]] = {
         "steps": "symderiv.cli.steps:steps_command",
@@ -39,6 +43,22 @@ class Group(ReportsUserErrors, click.Group):
             command: click.Command = getattr(importlib.import_module(module), attribute)
             return command
         return super().get_command(ctx, name)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and not ctx.resilient_parsing:
+            commands = ", ".join(self.list_commands(ctx))
+            raise OneLineError(f"give a command: {commands}{help_hint(ctx.command_path)}")
+        return super().parse_args(ctx, args)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0]
+        if ctx.resilient_parsing or name.startswith("-") or self.get_command(ctx, name):
+            return super().resolve_command(ctx, args)
+        from symderiv.core.errors import did_you_mean
+
+        raise OneLineError(did_you_mean("command", name, self.list_commands(ctx)))
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

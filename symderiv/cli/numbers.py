@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from symderiv.cli.options import ReportsUserErrors, network_options
+from symderiv.cli.errors import ReportingCommand
+from symderiv.cli.options import network_options
 from symderiv.core.errors import SymderivError
-from symderiv.core.spec import NetworkSpec
 
-
-class NumbersCommand(ReportsUserErrors, click.Command):
-    """A command whose SymderivError becomes one clear line and exit status 2."""
-
+if TYPE_CHECKING:
+    from symderiv.core.spec import NetworkSpec
 
 values_option = click.option(
     "--values",
@@ -40,7 +38,7 @@ def _values(network: NetworkSpec, tables: dict[str, Any], values_text: str | Non
 
 @click.command(
     "example",
-    cls=NumbersCommand,
+    cls=ReportingCommand,
     epilog="""\b
 Examples:
   symderiv example
@@ -82,7 +80,7 @@ def example_command(
 
 @click.command(
     "gradcheck",
-    cls=NumbersCommand,
+    cls=ReportingCommand,
     epilog="""\b
 Examples:
   symderiv gradcheck
@@ -115,7 +113,7 @@ def gradcheck_command(
 
 @click.command(
     "codegen",
-    cls=NumbersCommand,
+    cls=ReportingCommand,
     epilog="""\b
 Examples:
   symderiv codegen

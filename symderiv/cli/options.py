@@ -12,22 +12,6 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class ReportsUserErrors:
-    """Mixin for click commands and groups: a SymderivError becomes one line and exit status 2."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        from symderiv.core.errors import SymderivError
-
-        try:
-            return super().invoke(ctx)  # type: ignore[misc]
-        except SymderivError as err:
-            click.echo(f"symderiv: error: {err}", err=True)
-            ctx.exit(2)
-        except RecursionError:
-            click.echo("symderiv: error: the expression is nested too deeply to handle.", err=True)
-            ctx.exit(2)
-
-
 def network_options(func: F) -> F:
     """`[SPEC]` and the flags that describe a network; flags override the spec file."""
 

@@ -7,30 +7,22 @@ parser's bounds (length, nesting, number sizes) also bound the time differentiat
 from __future__ import annotations
 
 import json
-from typing import IO, Any
+from typing import TYPE_CHECKING
 
 import click
-import sympy as sp
 
+from symderiv.cli.errors import ReportingCommand
 from symderiv.core.errors import SymderivError, did_you_mean
-from symderiv.parse.plain import parse_expression
-from symderiv.render.steps import to_text
-from symderiv.steps import differentiate, to_json
+
+if TYPE_CHECKING:
+    import sympy as sp
 
 FORMATS = ("text", "latex", "markdown", "json")
 
 
-class StepsError(click.ClickException):
-    """A user error: one `symderiv: error: ...` message on stderr and exit status 2."""
-
-    exit_code = 2
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"symderiv: error: {self.format_message()}", err=True, file=file)
-
-
 @click.command(
     "steps",
+    cls=ReportingCommand,
     epilog="""\b
 Examples:
   symderiv steps "ln(2 + cos(x))"
@@ -62,12 +54,13 @@ def steps_command(expr: str, wrt: str | None, output_format: str) -> None:
     softplus. Network names such as w2, a1, ŷ, δ₂ are understood. Other symbols are held
     constant: the derivative is then a partial one.
     """
-    try:
-        parsed = parse_expression(expr)
-        variable = _variable(parsed, wrt)
-        step = differentiate(parsed, variable)
-    except SymderivError as error:
-        raise StepsError(str(error)) from None
+    from symderiv.parse.plain import parse_expression
+    from symderiv.render.steps import to_text
+    from symderiv.steps import differentiate, to_json
+
+    parsed = parse_expression(expr)
+    variable = _variable(parsed, wrt)
+    step = differentiate(parsed, variable)
     if output_format == "json":
         click.echo(json.dumps(to_json(step), indent=2, ensure_ascii=False))
     elif output_format in ("latex", "markdown"):
@@ -84,6 +77,8 @@ def steps_command(expr: str, wrt: str | None, output_format: str) -> None:
 
 def _variable(expr: sp.Expr, wrt: str | None) -> sp.Symbol:
     """The symbol named by --wrt, or the expression's only free symbol."""
+    import sympy as sp
+
     names = sorted(s.name for s in expr.free_symbols)
     if wrt is None:
         if len(names) == 1:
@@ -103,6 +98,10 @@ def _variable(expr: sp.Expr, wrt: str | None) -> sp.Symbol:
 
 
 def _parse_wrt(wrt: str) -> sp.Symbol:
+    import sympy as sp
+
+    from symderiv.parse.plain import parse_expression
+
     try:
         parsed = parse_expression(wrt)
     except SymderivError as error:
