@@ -33,13 +33,13 @@ def render_derivation(spec: NetworkSpec | None, param: str = "all", fmt: str = "
 
     LaTeX and Markdown give the handout's sections for those gradients, as a fragment.
     """
+    from symderiv.render.derive_text import derive_text
     from symderiv.render.templating import render
-    from symderiv.render.views import derivation_context
 
     backprop = derive(spec)
     gradients = select_gradients(backprop, param)
     if fmt == "text":
-        return render("text", "derive.txt.jinja", **derivation_context(backprop, gradients))
+        return render("text", "derive.txt.jinja", derivation=derive_text(backprop, gradients))
     from symderiv.render.handout import build_handout
 
     handout = build_handout(backprop, gradients=gradients)
