@@ -109,8 +109,8 @@ def write_handout(
     backprop = derive(spec)
     worked = None
     if example or values_table is not None or values_flag is not None:
-        from symderiv.numbers.example import worked_example
         from symderiv.numbers.values import resolve_values
+        from symderiv.render.example import worked_example
 
         values = resolve_values(backprop.network, values_table, values_flag)
         plot = f"{base}-cost.svg"
@@ -133,7 +133,7 @@ def write_handout(
                 writer.write_atomic(targets[fmt], text, force=force)
                 report.append(f"wrote {targets[fmt]}")
     if "svg" in targets and worked is not None:
-        from symderiv.numbers.example import cost_curve_svg
+        from symderiv.render.cost_curve import cost_curve_svg
 
         writer.write_atomic(targets["svg"], cost_curve_svg(worked.history), force=force)
         report.append(f"wrote {targets['svg']}")
