@@ -33,13 +33,13 @@ def render_derivation(spec: NetworkSpec | None, param: str = "all", fmt: str = "
 
     LaTeX and Markdown give the handout's sections for those gradients, as a fragment.
     """
+    from symderiv.render.derive_text import derive_text
     from symderiv.render.templating import render
-    from symderiv.render.views import derivation_context
 
     backprop = derive(spec)
     gradients = select_gradients(backprop, param)
     if fmt == "text":
-        return render("text", "derive.txt.jinja", **derivation_context(backprop, gradients))
+        return render("text", "derive.txt.jinja", derivation=derive_text(backprop, gradients))
     from symderiv.render.handout import build_handout
 
     handout = build_handout(backprop, gradients=gradients)
@@ -110,8 +110,8 @@ def write_handout(
     backprop = derive(spec)
     worked = None
     if example or values_table is not None or values_flag is not None:
-        from symderiv.numbers.example import worked_example
         from symderiv.numbers.values import resolve_values
+        from symderiv.render.example import worked_example
 
         values = resolve_values(backprop.network, values_table, values_flag)
         plot = f"{base}-cost.svg"
@@ -134,7 +134,7 @@ def write_handout(
                 writer.write_atomic(targets[fmt], text, force=force)
                 report.append(f"wrote {targets[fmt]}")
     if "svg" in targets and worked is not None:
-        from symderiv.numbers.example import cost_curve_svg
+        from symderiv.render.cost_curve import cost_curve_svg
 
         writer.write_atomic(targets["svg"], cost_curve_svg(worked.history), force=force)
         report.append(f"wrote {targets['svg']}")

@@ -6,6 +6,8 @@ import itertools
 import json
 import math
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -21,16 +23,12 @@ from symderiv.core.functions import ACTIVATIONS
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import derive
 from symderiv.numbers.evaluate import compile_numbers, evaluate
-from symderiv.numbers.example import (
-    Number,
-    Substituted,
-    cost_curve_svg,
-    format_number,
-    worked_example,
-)
 from symderiv.numbers.values import resolve_values
+from symderiv.render.cost_curve import cost_curve_svg
+from symderiv.render.example import worked_example
 from symderiv.render.printing import to_latex, to_text
 from symderiv.render.templating import render
+from symderiv.render.written_numbers import Number, Substituted, format_number
 from tests import realtools
 from tests.conftest import DATA
 
@@ -107,6 +105,33 @@ def test_json_has_the_documented_keys() -> None:
     assert required <= set(data)
     assert code == 0 and len(data["history"]) == 4
     assert data["network"]["layers"] == [1, 1, 1] and data["learning_rate"] == 0.5
+
+
+def test_json_keeps_its_key_order_and_plain_lists() -> None:
+    _, out, _ = run(example_command, "--json", "--layers", "2-2-1", "--steps", "2")
+    data = json.loads(out)
+    assert list(data) == [
+        "network", "exact", "learning_rate", "steps", "x", "y", "W", "b", "z", "a", "yhat", "J",
+        "delta", "dJ_dW", "dJ_db", "W_next", "b_next", "history",
+    ]  # fmt: skip
+    assert list(data["network"]) == ["layers", "hidden_activation", "output_activation", "cost"]
+    assert shape(data["W"]) == [[[None, None], [None, None]], [[None, None]]]
+    backprop = derive(NetworkSpec(layers=(2, 2, 1)))
+    example = worked_example(backprop, resolve_values(backprop.network), 2)
+    assert example.to_json() == data  # lists, as JSON reads them back, not tuples
+
+
+def test_the_numbers_do_not_import_the_renderers() -> None:
+    """numbers/ is data: turning it into text, LaTeX or SVG is render/'s job."""
+    program = (
+        "import importlib, pkgutil, sys, symderiv.numbers as n\n"
+        "for m in pkgutil.iter_modules(n.__path__):\n"
+        "    importlib.import_module(f'symderiv.numbers.{m.name}')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('symderiv.render')))"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
 
 
 def test_seed_example_reads_as_the_lecture() -> None:

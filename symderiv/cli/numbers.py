@@ -66,7 +66,7 @@ def example_command(
     Numbers come from the spec's [values] table, else from the defaults; --values changes
     single ones. Integers and fractions (1/2) give exact results.
     """
-    from symderiv.numbers.example import worked_example
+    from symderiv.render.example import worked_example
 
     backprop, values = _values(network, tables, values_text)
     example = worked_example(backprop, values, steps, digits=digits)

@@ -16,9 +16,8 @@ from symderiv.core.errors import SymderivError
 from symderiv.core.functions import Function
 from symderiv.core.network import Network
 from symderiv.engine.derivation import Backprop, Delta, Factor, FactorKind, Gradient
-from symderiv.render.printing import latex_lines, visible_width
 from symderiv.render.steps import Line, explain
-from symderiv.render.views import deltas_needed, small
+from symderiv.render.views import GradientForms, deltas_needed_by, fits_page
 from symderiv.steps import differentiate
 
 #: Largest network a handout is written for: beyond it, pages of indices teach nothing.
@@ -57,12 +56,10 @@ class FactorView:
 
 
 @dataclass(frozen=True)
-class GradientView:
-    gradient: Gradient
+class GradientView(GradientForms):
+    """A gradient's section: its forms, and each chain-rule factor with its derivation."""
+
     factors: tuple[FactorView, ...]  # the chain when unique, else (∂z/∂p,) after the delta
-    deltas: tuple[Delta, ...]
-    local: sp.Expr | None  # in local symbols, or None when too long to print
-    base: sp.Expr | None  # in base variables, or None when too long to print
 
 
 @dataclass(frozen=True)
@@ -155,17 +152,6 @@ def _factor_view(factor: Factor, network: Network, appendix: _Appendix) -> Facto
     return FactorView(factor, appendix.derive(factor.definition, factor.wrt), None)
 
 
-#: Widest line (in characters) an expanded form may have once broken, or it is not printed.
-MAX_LINE_WIDTH = 72
-
-
-def printable(expr: sp.Expr) -> sp.Expr | None:
-    """`expr` when it is short, and breaks into lines that fit the page; else None."""
-    if small(expr) is None:
-        return None
-    return expr if all(visible_width(s) <= MAX_LINE_WIDTH for s in latex_lines(expr)) else None
-
-
 def _simplified_output_delta(delta: Delta) -> sp.Expr | None:
     """A shorter form of an output delta when the factors cancel (cross-entropy with σ)."""
     if delta.cost is None:
@@ -253,13 +239,12 @@ def build_handout(
         warm = LocalDerivation("W", h, x, differentiate(h, x).result, step_lines(h, x))
 
     chosen = list(backprop.gradients) if gradients is None else gradients
-    needed = {d.symbol for g in chosen for d in deltas_needed(backprop, g)}
     delta_views = []
-    for delta in (d for d in backprop.deltas if d.symbol in needed):
+    for delta in deltas_needed_by(backprop, chosen):
         activation = _factor_view(delta.activation, network, appendix)
         cost = _factor_view(delta.cost, network, appendix) if delta.cost else None
         weights = tuple(_factor_view(f, network, appendix) for _, f in delta.downstream)
-        expanded = printable(backprop.expanded_deltas[delta.symbol])
+        expanded = fits_page(backprop.expanded_deltas[delta.symbol])
         delta_views.append(
             DeltaView(
                 delta,
@@ -274,17 +259,8 @@ def build_handout(
     gradient_views = []
     for gradient in chosen:
         factors = gradient.chain or (gradient.local,)
-        local = printable(backprop.in_local_symbols(gradient))
-        base = printable(backprop.in_base_variables(gradient)) if local is not None else None
-        gradient_views.append(
-            GradientView(
-                gradient,
-                tuple(_factor_view(f, network, appendix) for f in factors),
-                tuple(deltas_needed(backprop, gradient)),
-                local,
-                base,
-            )
-        )
+        views = tuple(_factor_view(f, network, appendix) for f in factors)
+        gradient_views.append(GradientView.of(backprop, gradient, fits_page, factors=views))
 
     nodes, edges = _diagram(network)
     seen: dict[str, Function] = {}

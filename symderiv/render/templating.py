@@ -4,7 +4,8 @@ Math and prose are different types. Anything printed by `symderiv.render.printin
 `Math` and passes through untouched; every other string a template emits goes through the
 format's escaper in `finalize`, so a title like `\\input{/etc/passwd}` or `{{ 7*7 }}` prints
 literally. Templates are never built from user text. LaTeX and Markdown templates use
-`<< >>`, `<% %>` and `<# #>` as delimiters so that TeX's braces and `%` stay TeX's.
+`<< >>`, `<% %>` and `<# #>` as delimiters so that TeX's braces and `%` stay TeX's. SVG
+templates escape text for XML and print coordinates (floats) as Python writes them.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def _finalizer(escape: Callable[[str], str]) -> Callable[[Any], str]:
-    """Escape plain text; pass printed math and the output of the templates' own macros.
+def _finalizer(
+    escape: Callable[[str], str], numbers: tuple[type, ...] = (bool, int)
+) -> Callable[[Any], str]:
+    """Escape plain text; pass printed math, the templates' own macros' output and `numbers`.
 
     With `autoescape` on, Jinja marks what templates produce (macro output) as `Markup`; the
     `Markup` this returns is not escaped again by Jinja's HTML escaping.
@@ -55,7 +58,7 @@ def _finalizer(escape: Callable[[str], str]) -> Callable[[Any], str]:
             return markupsafe.Markup(value)
         if isinstance(value, str):
             return markupsafe.Markup(escape(value))
-        if isinstance(value, (bool, int)):
+        if isinstance(value, numbers):
             return markupsafe.Markup(value)
         raise TypeError(f"templates print text or Math, not {type(value).__name__}")
 
@@ -73,7 +76,7 @@ def templates_root() -> Path:
     raise FileNotFoundError("symderiv's templates are missing from this installation")
 
 
-FORMATS = ("text", "latex", "markdown")
+FORMATS = ("text", "latex", "markdown", "svg")
 
 
 @cache
@@ -92,6 +95,9 @@ def environment(fmt: str) -> jinja2.Environment:
     }
     if fmt == "text":
         options["finalize"] = _finalizer(lambda s: s)
+        to_math = printing.to_text
+    elif fmt == "svg":
+        options.update(finalize=_finalizer(markupsafe.escape, (bool, int, float)), autoescape=True)
         to_math = printing.to_text
     else:
         options.update(
