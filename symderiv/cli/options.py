@@ -9,27 +9,39 @@ from typing import Any, TypeVar
 
 import click
 
+from symderiv.core.costs import COSTS
+from symderiv.core.functions import ACTIVATIONS
+from symderiv.core.spec import NetworkSpec
+
 F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT = NetworkSpec()
+LAYERS = "-".join(map(str, DEFAULT.layers))
 
 
 def network_options(func: F) -> F:
     """`[SPEC]` and the flags that describe a network; flags override the spec file."""
 
     @click.argument("spec", required=False, type=click.Path(dir_okay=False, path_type=Path))
-    @click.option("--layers", metavar="N0-N1-...", help="Layer sizes, inputs first [1-1-1].")
+    @click.option(
+        "--layers",
+        metavar="N0-N1-...",
+        help=f"Layer sizes, inputs first [{'-'.join(map(str, DEFAULT.layers))}].",
+    )
     @click.option(
         "--activation",
         "hidden_activation",
         metavar="NAME",
-        help="Hidden activation: sigmoid, tanh, relu, softplus, linear [sigmoid].",
+        help=f"Hidden activation: {', '.join(ACTIVATIONS)} [{DEFAULT.hidden_activation}].",
     )
     @click.option(
-        "--output-activation", metavar="NAME", help="Output activation, same choices [sigmoid]."
+        "--output-activation",
+        metavar="NAME",
+        help=f"Output activation, same choices [{DEFAULT.output_activation}].",
     )
     @click.option(
         "--cost",
         metavar="NAME",
-        help="squared_error, half_squared_error, binary_cross_entropy, abstract [squared_error].",
+        help=f"{', '.join(COSTS)} [{DEFAULT.cost}].",
     )
     @functools.wraps(func)
     def wrapper(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from symderiv.cli.errors import ReportingCommand
+from symderiv.core import functions
 from symderiv.core.errors import SymderivError, did_you_mean
 
 if TYPE_CHECKING:
@@ -49,10 +50,10 @@ Examples:
 def steps_command(expr: str, wrt: str | None, output_format: str) -> None:
     """Differentiate EXPR step by step, naming every rule used.
 
-    EXPR uses + - * / ^, implicit products such as 2x and (x+1)(x-1), and the functions sin
-    cos tan sec csc cot asin acos atan sinh cosh tanh exp ln log sqrt abs sigmoid (σ) relu
-    softplus. Network names such as w2, a1, ŷ, δ₂ are understood. Other symbols are held
-    constant: the derivative is then a partial one.
+    EXPR uses + - * / ^, implicit products such as 2x and (x+1)(x-1), sqrt, and the functions
+    {functions}; a prime after a function is its derivative: σ'(z). Network names such as w2,
+    a1, ŷ, δ₂ are understood. Other symbols are held constant: the derivative is then a partial
+    one.
     """
     from symderiv.parse.plain import parse_expression
     from symderiv.render.steps import to_text
@@ -109,3 +110,15 @@ def _parse_wrt(wrt: str) -> sp.Symbol:
     if not isinstance(parsed, sp.Symbol):
         raise SymderivError(f"--wrt must be one variable name, not {wrt!r}")
     return parsed
+
+
+def _function_list() -> str:
+    """The functions EXPR may use, from the function table: `tanh, sigmoid (σ), ...`."""
+    return ", ".join(
+        record.name + (f" ({', '.join(record.spellings)})" if record.spellings else "")
+        for record in functions.FUNCTIONS
+        if record.typed
+    )
+
+
+steps_command.help = (steps_command.help or "").replace("{functions}", _function_list())

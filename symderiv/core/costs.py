@@ -7,20 +7,17 @@ writes it (`2(ŷ − y)`, not SymPy's distributed `2ŷ − 2y`). Tests check tha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-
-import sympy as sp
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from symderiv.core.errors import SpecError, did_you_mean
-from symderiv.core.functions import canonical
+from symderiv.core.functions import canonical, names
 
-Pair = tuple[sp.Symbol, sp.Symbol]  # (target y_j, prediction ŷ_j)
+if TYPE_CHECKING:
+    import sympy as sp
 
-
-def _mul(*factors: sp.Expr) -> sp.Expr:
-    """A product kept as written, so the coefficient is not distributed into the sum."""
-    return sp.Mul(*factors, evaluate=False)
+Pair = tuple["sp.Symbol", "sp.Symbol"]  # (target y_j, prediction ŷ_j)
 
 
 @dataclass(frozen=True)
@@ -29,24 +26,35 @@ class Cost:
 
     name: str
     title: str
-    term: Callable[[sp.Symbol, sp.Symbol], sp.Expr] | None  # None: kept abstract
-    derivative: Callable[[sp.Symbol, sp.Symbol, sp.Symbol], sp.Expr]  # (y, ŷ, J's symbol)
+    term: Callable[..., Any] | None  # (Names, y, ŷ) -> one output's term; None: kept abstract
+    derivative: Callable[..., Any]  # (Names, y, ŷ, J's symbol) -> ∂J/∂ŷ in lecture form
     formula: str  # LaTeX of J for one output, for the notation table
+    float64: Callable[[Any, Any, Any], Any] | None = None  # (numpy, y, ŷ) -> J in float64
+    # (numpy, y, z) -> J straight from the output's input sum, for outputs where that is stable
+    float64_from_z: Mapping[str, Callable[[Any, Any, Any], Any]] = field(default_factory=dict)
 
     @property
     def is_abstract(self) -> bool:
         return self.term is None
 
+    def term_at(self, y: sp.Symbol, yhat: sp.Symbol) -> sp.Expr:
+        """One output's term of `J`."""
+        if self.term is None:
+            raise ValueError(f"the {self.title} has no formula")
+        return self.term(names(), y, yhat)
+
     def expression(self, pairs: Sequence[Pair]) -> sp.Expr:
         """`J` as a function of the targets and predictions (an undefined `J(y, ŷ)` if abstract)."""
+        import sympy as sp
+
         if self.term is None:
             flat = [s for pair in pairs for s in pair]
             return sp.Function("J")(*flat)
-        return sp.Add(*(self.term(y, yhat) for y, yhat in pairs))
+        return sp.Add(*(self.term_at(y, yhat) for y, yhat in pairs))
 
     def gradient(self, pair: Pair, symbol: sp.Symbol) -> sp.Expr:
         """`∂J/∂ŷ_j` for one output, in lecture form; `symbol` names it when abstract."""
-        return self.derivative(pair[0], pair[1], symbol)
+        return self.derivative(names(), pair[0], pair[1], symbol)
 
 
 COSTS: dict[str, Cost] = {
@@ -55,29 +63,38 @@ COSTS: dict[str, Cost] = {
         Cost(
             name="squared_error",
             title="squared error",
-            term=lambda y, yhat: (yhat - y) ** 2,
-            derivative=lambda y, yhat, _: _mul(sp.Integer(2), yhat - y),
+            term=lambda f, y, yhat: (yhat - y) ** 2,
+            derivative=lambda f, y, yhat, _: f.product(f.sp.Integer(2), yhat - y),
             formula=r"J = \left(\hat{y} - y\right)^{2}",
+            float64=lambda np, y, yhat: np.sum((yhat - y) ** 2),
         ),
         Cost(
             name="half_squared_error",
             title="half squared error",
-            term=lambda y, yhat: sp.Rational(1, 2) * (yhat - y) ** 2,
-            derivative=lambda y, yhat, _: yhat - y,
+            term=lambda f, y, yhat: f.sp.Rational(1, 2) * (yhat - y) ** 2,
+            derivative=lambda f, y, yhat, _: yhat - y,
             formula=r"J = \frac{1}{2}\left(\hat{y} - y\right)^{2}",
+            float64=lambda np, y, yhat: 0.5 * np.sum((yhat - y) ** 2),
         ),
         Cost(
             name="binary_cross_entropy",
             title="binary cross-entropy",
-            term=lambda y, yhat: -(y * sp.log(yhat) + (1 - y) * sp.log(1 - yhat)),
-            derivative=lambda y, yhat, _: (yhat - y) / _mul(yhat, 1 - yhat),
+            term=lambda f, y, yhat: -(y * f.log(yhat) + (1 - y) * f.log(1 - yhat)),
+            derivative=lambda f, y, yhat, _: (yhat - y) / f.product(yhat, 1 - yhat),
             formula=r"J = -\left[y \ln \hat{y} + (1 - y) \ln\left(1 - \hat{y}\right)\right]",
+            float64=lambda np, y, yhat: -np.sum(y * np.log(yhat) + (1.0 - y) * np.log1p(-yhat)),
+            # ln σ(z) = −softplus(−z) and ln(1 − σ(z)) = −softplus(z): no log of a rounded 0 or 1
+            float64_from_z={
+                "sigmoid": lambda np, y, z: np.sum(
+                    y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)
+                )
+            },
         ),
         Cost(
             name="abstract",
             title="abstract cost",
             term=None,
-            derivative=lambda y, yhat, symbol: symbol,
+            derivative=lambda f, y, yhat, symbol: symbol,
             formula=r"J = J\left(y, \hat{y}\right)",
         ),
     )

@@ -51,6 +51,7 @@ class Function:
     local_derivative: Form | None = None  # (Names, a, z) -> f'(z) once a = f(z) is known
     float64: Form | None = None  # (numpy, array) -> f(array), numerically stable
     code: str | None = None  # NumPy body of the generated helper, in `z`; None: inline `numpy`
+    code_name: str = ""  # the generated helper's name; defaults to the name
     numpy: str | None = None  # NumPy function for one-call code, e.g. np.tanh
     derived_by: DerivedBy = DerivedBy.TABLE
     recognise: tuple[tuple[Form, Form], ...] = ()  # (Names, z) -> identities shown when recognised
@@ -62,6 +63,7 @@ class Function:
     typed: bool = True  # a name people type in expressions (the identity is not)
     formula: str = ""  # LaTeX definition for a notation table
     slope_never_zero: bool = False  # f' > 0 everywhere: a unit with it is never flat
+    kink: float | None = None  # where f has no derivative (finite differences are unreliable)
     mistakes: Form | None = None  # (Names, a, z) -> wrong derivatives students write for it
 
     # ------------------------------------------------------------------ SymPy forms
@@ -197,6 +199,7 @@ FUNCTIONS: tuple[Function, ...] = (
         derived_by=DerivedBy.CASES,
         convention="ReLU is not differentiable at 0; the convention used is ReLU'(0) = 0",
         rule_title="derivative of ReLU",
+        kink=0.0,
         activation=True,
         formula=r"\operatorname{ReLU}(z) = \max(0, z)",
         mistakes=lambda f, a, z: [z, a],
@@ -376,6 +379,23 @@ FUNCTIONS: tuple[Function, ...] = (
         derivative=lambda f, z: f.sinh(z),
         mpmath=_mp("cosh"),
         numpy="np.cosh",
+    ),
+    Function(
+        name="Heaviside",
+        title="unit step",
+        text="H",
+        latex=r"\operatorname{H}",
+        arities=(1, 2),
+        sympy=_sympy("Heaviside"),
+        derivative=lambda f, z: f.sp.DiracDelta(z),
+        mpmath=lambda mp, x: mp.mpf(1) if x > 0 else mp.mpf(0),
+        float64=lambda np, z: np.heaviside(z, 0.0),
+        code=(
+            '"""ReLU\'s derivative: 1 where z > 0, else 0 (0 at z = 0 itself)."""\n'
+            "return np.heaviside(z, 0.0)"
+        ),
+        code_name="step",
+        rule_title="derivative of the unit step",
     ),
     Function(
         name="Abs",

@@ -1,9 +1,9 @@
 """Every derived gradient against central finite differences of the cost, in float64.
 
 The cost is computed here independently of SymPy and of the engine: NumPy, one matrix product per
-layer, with numerically stable activations (σ without overflowing `exp`, softplus as
-`logaddexp`) and, for a sigmoid output, the binary cross-entropy taken from the input sum `z`
-rather than from a rounded `ŷ`. Each parameter `p` gets its own step
+layer, with the numerically stable float64 forms of the activations and costs from their records
+(σ without overflowing `exp`; for a sigmoid output, the binary cross-entropy taken from the input
+sum `z` rather than from a rounded `ŷ`). Each parameter `p` gets its own step
 `h = cbrt(ε)·max(1, |p|)` (rounded so that `p ± h` are exact), which balances the truncation
 error (∝ h²) against rounding (∝ ε|J|/h).
 
@@ -15,13 +15,16 @@ on a cost of 1 cannot be seen by differencing float64 costs). The relative error
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import sympy as sp
 
+from symderiv.core.costs import get_cost
 from symderiv.core.errors import SymderivError
+from symderiv.core.functions import ACTIVATIONS, get_activation
 from symderiv.core.network import Network
 from symderiv.engine.derivation import Backprop
 from symderiv.numbers.evaluate import checked, evaluate, to_float
@@ -36,23 +39,12 @@ STEP_SCALE = EPS ** (1.0 / 3.0)
 Array = np.ndarray
 
 
-def _sigmoid(z: Array) -> Array:
-    """σ(z) without overflow: `exp` only ever sees −|z|."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _softplus(z: Array) -> Array:
-    return np.logaddexp(0.0, z)
-
-
 FLOAT_ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
-    "sigmoid": _sigmoid,
-    "tanh": np.tanh,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "softplus": _softplus,
-    "linear": lambda z: z,
+    name: functools.partial(record.float64, np)
+    for name, record in ACTIVATIONS.items()
+    if record.float64 is not None
 }
+"""Each activation in stable float64, from its record."""
 
 
 @dataclass(frozen=True)
@@ -95,16 +87,13 @@ def _float_activation(name: str) -> Callable[[Array], Array]:
         raise SymderivError(f"no float64 version of the activation {name!r}.") from None
 
 
-def _float_cost(cost: str, output: str, y: Array, yhat: Array, z: Array) -> float:
-    if cost == "squared_error":
-        return float(np.sum((yhat - y) ** 2))
-    if cost == "half_squared_error":
-        return float(0.5 * np.sum((yhat - y) ** 2))
-    if cost == "binary_cross_entropy":
-        if output == "sigmoid":  # ln σ(z) = −softplus(−z), ln(1 − σ(z)) = −softplus(z)
-            return float(np.sum(y * _softplus(-z) + (1.0 - y) * _softplus(z)))
-        return float(-np.sum(y * np.log(yhat) + (1.0 - y) * np.log1p(-yhat)))
-    raise SymderivError(f"no float64 version of the cost {cost!r}.")
+def _float_cost(name: str, output: str, y: Array, yhat: Array, z: Array) -> float:
+    cost = get_cost(name)
+    if output in cost.float64_from_z:
+        return float(cost.float64_from_z[output](np, y, z))
+    if cost.float64 is None:
+        raise SymderivError(f"no float64 version of the cost {name!r}.")
+    return float(cost.float64(np, y, yhat))
 
 
 @dataclass(frozen=True)
@@ -206,7 +195,7 @@ def check_gradients(backprop: Backprop, values: Values, tolerance: float = TOLER
 
 
 def _notes(floats: FloatNetwork, theta: Array) -> tuple[str, ...]:
-    """Warn when a ReLU input sits within a finite-difference step of the kink at 0."""
+    """Warn when an input sum sits within a finite-difference step of its activation's kink."""
     spec = floats.network.spec
     layers = floats.split(theta)
     notes = []
@@ -214,12 +203,14 @@ def _notes(floats: FloatNetwork, theta: Array) -> tuple[str, ...]:
     for index, (w, b) in enumerate(layers, start=1):
         z = w @ a + b
         name = spec.output_activation if index == len(layers) else spec.hidden_activation
-        if name == "relu":
-            near = np.abs(z) < 1e-4 * max(1.0, float(np.max(np.abs(theta))))
-            if np.any(near):
+        kink = get_activation(name).kink
+        if kink is not None:
+            distance = np.abs(z - kink)
+            if np.any(distance < 1e-4 * max(1.0, float(np.max(np.abs(theta))))):
                 notes.append(
-                    f"layer {index}: an input sum is within {float(np.min(np.abs(z))):.1e} of "
-                    "ReLU's kink at 0, where finite differences are unreliable."
+                    f"layer {index}: an input sum is within {float(np.min(distance)):.1e} of "
+                    f"{get_activation(name).text}'s kink at {kink:g}, where finite differences "
+                    "are unreliable."
                 )
         a = _float_activation(name)(z)
     return tuple(notes)

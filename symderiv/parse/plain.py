@@ -27,7 +27,7 @@ Grammar (lowest precedence first)::
 - Functions (whitelist): every function of the table in `symderiv.core.functions`, by its name
   or another spelling it lists (`ln`, `arcsin`, `ReLU`, `σ`), each with its number of arguments
   (`log(x, b)` is base b); a prime after one is its derivative (`σ'(z)`, `tanh′(z)`). Also sqrt,
-  and Heaviside, sign, re, im so that what SymPy prints (derivatives; `abs(e^x)` is
+  and sign, re, im so that what SymPy prints (derivatives; `abs(e^x)` is
   `exp(re(x))`) reads back.
 - Constants: `e` and `E` are Euler's number, `pi` and `π` are π. Every other name is a symbol.
 - Names: ASCII letters, digits and `_`, starting with a letter, at most ``MAX_NAME_LENGTH``
@@ -96,7 +96,6 @@ FUNCTIONS: dict[str, tuple[Callable[..., sp.Expr], tuple[int, ...]]] = {
     **{name: (record.symbolic, record.arities) for name, record in functions.typed_names()},
     **{f"{name}'": (_derivative(record), (1,)) for name, record in functions.typed_names()},
     "sqrt": (sp.sqrt, (1,)),
-    "Heaviside": (sp.Heaviside, (1, 2)),
     "sign": (sp.sign, (1,)),
     "re": (sp.re, (1,)),
     "im": (sp.im, (1,)),

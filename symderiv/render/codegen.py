@@ -23,7 +23,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from symderiv import __version__
-from symderiv.core import naming, writer
+from symderiv.core import functions, naming, writer
 from symderiv.core.errors import SymderivError
 from symderiv.core.functions import Function
 from symderiv.core.network import Network
@@ -33,41 +33,39 @@ from symderiv.numbers.values import require_concrete_cost
 from symderiv.render.printing import to_text
 from symderiv.render.templating import templates_root
 
-#: Helper functions the generated module defines when its formulas use them.
-HELPERS = ("sigmoid", "relu", "softplus", "step")
+
+@dataclass(frozen=True)
+class Helper:
+    """A function the generated module defines because its formulas use it."""
+
+    name: str
+    body: str  # NumPy source in `z`, docstring first
 
 
 class CodePrinter(PythonCodePrinter):
-    """SymPy's Python printer for the engine's expressions, with NumPy and the helpers above."""
+    """SymPy's Python printer for the engine's expressions, with NumPy and the records' code.
+
+    A function with a one-call NumPy form is printed inline (`np.tanh(z1)`); one with a code body
+    becomes a helper the module defines once (`sigmoid(z1)`).
+    """
 
     def __init__(self) -> None:
         super().__init__({"order": "none", "strict": True})
-        self.used: set[str] = set()
+        self.used: dict[str, Helper] = {}
 
-    def _helper(self, name: str, expr: sp.Basic) -> str:
-        self.used.add(name)
-        return f"{name}({self._print(expr.args[0])})"
-
-    def _print_sigmoid(self, expr: sp.Basic) -> str:
-        return self._helper("sigmoid", expr)
-
-    def _print_relu(self, expr: sp.Basic) -> str:
-        return self._helper("relu", expr)
-
-    def _print_softplus(self, expr: sp.Basic) -> str:
-        return self._helper("softplus", expr)
-
-    def _print_Heaviside(self, expr: sp.Basic) -> str:
-        return self._helper("step", expr)
-
-    def _print_log(self, expr: sp.Basic) -> str:
-        return f"np.log({self._print(expr.args[0])})"
-
-    def _print_exp(self, expr: sp.Basic) -> str:
-        return f"np.exp({self._print(expr.args[0])})"
-
-    def _print_tanh(self, expr: sp.Basic) -> str:
-        return f"np.tanh({self._print(expr.args[0])})"
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        record = functions.of(expr) if isinstance(expr, sp.Function) else None
+        if record is None or (len(expr.args) != 1 and record.code is None):
+            return str(super()._print(expr, **kwargs))
+        # A helper takes the one argument: the step's value at 0 is fixed by its code.
+        argument = self._print(expr.args[0])
+        if record.code is not None:
+            name = record.code_name or record.name
+            self.used.setdefault(name, Helper(name, record.code))
+            return f"{name}({argument})"
+        if record.numpy is not None:
+            return f"{record.numpy}({argument})"
+        raise SymderivError(f"no NumPy form for the function {record.name!r}.")
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return identifier(expr.name)
@@ -209,8 +207,8 @@ def wide_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
                 f"{shown(layer)} = {f.name}(z{sup}): {what}",
             )
         )
-    term = network.cost.term
-    if term is None:  # pragma: no cover - generate_module refuses the abstract cost first
+    term = network.cost.term_at
+    if network.cost.is_abstract:  # pragma: no cover - generate_module refuses it first
         raise SymderivError("the abstract cost has no formula to generate code from.")
     cost = Statement(
         "J",
@@ -301,7 +299,7 @@ def generate_module(backprop: Backprop) -> str:
         hidden=spec.hidden_activation,
         output=spec.output_activation,
         cost_name=network.cost.title,
-        helpers=[name for name in HELPERS if name in printer.used],
+        helpers=[printer.used[name] for name in sorted(printer.used)],
     )
     return _environment().get_template("module.py.jinja").render(**context)
 

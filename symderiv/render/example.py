@@ -15,6 +15,7 @@ from typing import Any
 
 import sympy as sp
 
+from symderiv.core import functions
 from symderiv.core.errors import SymderivError
 from symderiv.core.network import Network
 from symderiv.core.written import product, substitute
@@ -47,8 +48,6 @@ ROW_WIDTH = 56
 
 _SAFE_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.svg$")
 ETA = sp.Symbol("eta")
-#: Activations whose derivative is never 0: a 0 means the activation saturated.
-NEVER_FLAT = ("sigmoid", "tanh", "softplus")
 J = sp.Symbol("J")
 
 
@@ -270,9 +269,9 @@ def worked_example(
 
 
 def _never_flat(factor: Factor) -> bool:
-    """Whether the activation's derivative is positive everywhere (σ, tanh, softplus)."""
-    definition = factor.definition
-    return isinstance(definition, sp.Function) and definition.func.__name__ in NEVER_FLAT
+    """Whether the activation's derivative is positive everywhere (σ, tanh), by its record."""
+    record = functions.of(factor.definition)
+    return record is not None and record.slope_never_zero
 
 
 def _update_rule(parameter: sp.Symbol) -> sp.Expr:

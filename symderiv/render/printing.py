@@ -16,7 +16,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from symderiv.core import naming
+from symderiv.core import functions, naming
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _GREEK = {
@@ -109,8 +109,8 @@ class HandoutTextPrinter(StrPrinter):
         return "1[%s > 0]" % self._print(expr.args[0])
 
     def _print_Function(self, expr: sp.Function) -> str:
-        names = {"sigmoid": "σ", "relu": "ReLU", "softplus": "softplus", "log": "ln"}
-        name = names.get(expr.func.__name__, expr.func.__name__)
+        record = functions.of(expr)
+        name = record.text if record is not None else expr.func.__name__
         return "%s(%s)" % (name, self.stringify(expr.args, ", "))
 
 
