@@ -83,7 +83,7 @@ COSTS: dict[str, Cost] = {
             derivative=lambda f, y, yhat, _: (yhat - y) / f.product(yhat, 1 - yhat),
             formula=r"J = -\left[y \ln \hat{y} + (1 - y) \ln\left(1 - \hat{y}\right)\right]",
             float64=lambda np, y, yhat: -np.sum(y * np.log(yhat) + (1.0 - y) * np.log1p(-yhat)),
-            # ln σ(z) = −softplus(−z) and ln(1 − σ(z)) = −softplus(z): no log of a rounded 0 or 1
+            # ln σ(z) = −ln(1 + e^(−z)) and ln(1 − σ(z)) = −ln(1 + e^z): no log of a rounded 0 or 1
             float64_from_z={
                 "sigmoid": lambda np, y, z: np.sum(
                     y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)

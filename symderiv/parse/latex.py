@@ -567,7 +567,7 @@ class _Reader:
         return [("((", at), *radicand, (")^(1/(", at), *index, (")))", at)]
 
     def named(self, stop: int) -> Piece:
-        r"""`\operatorname{ReLU}`, `\mathrm{e}`, `\text{softplus}`: a function or a constant."""
+        r"""`\operatorname{ReLU}`, `\mathrm{e}`, `\text{sigmoid}`: a function or a constant."""
         token = self.tokens[self.i]
         self.i += 1
         brace = self.next_index(stop)

@@ -16,7 +16,7 @@ Decisions a reader may want to know:
 - `log(x, b)` reaches SymPy as `ln x / ln b` and is recognised as a logarithm to base b.
 - A function of the table (`symderiv.core.functions`) is derived as its record says: a standard
   derivative stated, its definition differentiated and the function recognised again by a
-  separate `Rewrite` step (σ, softplus), or a piecewise definition differentiated piece by piece.
+  separate `Rewrite` step (σ), or a piecewise definition differentiated piece by piece.
 - Substitution variables (`g`, then `u`, `v`, ...) are chosen when the step is built, never
   clashing with a symbol of the expression or of an enclosing chain rule.
 
