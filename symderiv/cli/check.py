@@ -14,7 +14,8 @@ from typing import IO, Any
 
 import click
 
-from symderiv.check.judge import DEFAULT_TIMEOUT, CheckResult, Verdict
+from symderiv.check.limited import DEFAULT_TIMEOUT
+from symderiv.check.result import CheckResult, Verdict
 from symderiv.cli.options import network_options
 from symderiv.core import naming
 from symderiv.core.errors import SymderivError
@@ -131,7 +132,7 @@ def check_command(
         raise CheckUsageError("give the ANSWER to check (or --batch FILE.csv)")
     if param is None:
         raise CheckUsageError("give the parameter with --param NAME (e.g. --param w2)")
-    from symderiv.check.judge import check
+    from symderiv.check.limited import check
 
     result = check(network, param, answer, fmt="latex" if latex else "auto", timeout=timeout)
     if as_json:
