@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from symderiv.check.batch import Row, default_workers, run_batch  # noqa: E402
-from symderiv.check.judge import check, check_answer  # noqa: E402
+from symderiv.check.judge import check_answer  # noqa: E402
+from symderiv.check.limited import check  # noqa: E402
 from symderiv.core.spec import NetworkSpec  # noqa: E402
 
 SINGLE_TARGET = 0.050

@@ -20,7 +20,8 @@ from symderiv.check.batch import (
     run_batch,
     write_report,
 )
-from symderiv.check.judge import CheckResult, Judge, Verdict
+from symderiv.check.judge import Judge
+from symderiv.check.result import CheckResult, Verdict
 from symderiv.core.spec import NetworkSpec
 
 SEED = NetworkSpec()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -11,20 +12,13 @@ import pytest
 import sympy as sp
 
 from symderiv.check import sandbox
-from symderiv.check.judge import (
-    CheckResult,
-    Judge,
-    Mistake,
-    Unsupported,
-    Verdict,
-    _Evaluator,
-    check,
-    check_answer,
-    judge_for,
-)
+from symderiv.check.judge import Judge, check_answer, judge_for
+from symderiv.check.limited import check
+from symderiv.check.result import CheckResult, Mistake, Verdict
 from symderiv.core.functions import rewrite_definitions
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import derive
+from symderiv.numbers.evaluate import Evaluator, Unsupported
 
 SEED = NetworkSpec()
 HALF = NetworkSpec(cost="half_squared_error")
@@ -213,7 +207,7 @@ def test_counterexample_values_agree_with_an_independent_evaluation(
     nested = rewrite_definitions(network.nested_cost())
     truth = sp.diff(nested, sp.Symbol(result.param))
     judge = judge_for(spec)
-    read = judge.read(answer).expr.xreplace(dict(backprop.expanded_deltas))
+    read = judge.names.read(answer).expr.xreplace(dict(backprop.expanded_deltas))
     read = rewrite_definitions(read.xreplace(network.nested))
     if network.cost.is_abstract:  # ∂J/∂ŷ is a variable of its own
         symbol = sp.Symbol("dJ_dyhat")
@@ -236,12 +230,12 @@ def test_the_judge_s_truth_is_sympy_diff_of_the_nested_cost(spec: NetworkSpec, p
     judge = judge_for(spec)
     gradient = judge.gradient(param)
     evaluator = judge.evaluator(30)
-    draws = tuple(37 * (i + 1) % 150 + 10 for i in range(len(judge.base)))
-    slots = judge.forward(evaluator, draws)
+    draws = tuple(37 * (i + 1) % 150 + 10 for i in range(len(judge.sampler.base)))
+    slots = judge.sampler.forward(evaluator, draws)
     assert slots is not None
     value = evaluator.value(evaluator.compile(gradient.value), slots)
     network = judge.network
-    point = {s: sp.Rational(k, 100) for s, k in zip(judge.base, draws)}
+    point = {s: sp.Rational(k, 100) for s, k in zip(judge.sampler.base, draws)}
     nested = rewrite_definitions(network.nested_cost())
     expected = sp.N(sp.diff(nested, gradient.parameter).xreplace(point), 30)
     assert abs(float(value) - float(expected)) <= 1e-20 + 1e-15 * abs(float(expected))
@@ -293,7 +287,7 @@ def test_a_gradient_that_is_almost_always_zero_cannot_be_judged() -> None:
 
 
 def test_unknown_functions_are_refused_by_the_evaluator() -> None:
-    evaluator = _Evaluator(30, {sp.Symbol("x"): 0})
+    evaluator = Evaluator(30, {sp.Symbol("x"): 0})
     with pytest.raises(Unsupported, match="gamma"):
         evaluator.compile(sp.gamma(sp.Symbol("x")))
     with pytest.raises(Unsupported, match="no value"):
@@ -311,6 +305,36 @@ def test_same_input_same_report() -> None:
     first = check_answer(SEED, "w1", "delta1*a1")
     assert check_answer(SEED, "w1", "delta1*a1") == first
     assert CheckResult.from_json(first.to_json()) == first
+
+
+def test_json_keeps_its_keys_and_their_order() -> None:
+    """The JSON that `--json`, batch reports and the judging child share."""
+    result = check_answer(SEED, "w2", "2*(yhat - y)*a1")
+    data = json.loads(json.dumps(result.to_json()))
+    assert list(data) == [
+        "verdict",
+        "param",
+        "reason",
+        "read_as",
+        "format",
+        "points",
+        "diagnosis",
+        "counterexample",
+        "error_position",
+    ]
+    assert data["verdict"] == "incorrect" and data["format"] == "plain"
+    assert list(data["diagnosis"]) == [
+        "mistake",
+        "message",
+        "factor",
+        "expected",
+        "found",
+        "constant",
+    ]
+    assert data["diagnosis"]["mistake"] == "missing_factor"
+    assert list(data["counterexample"]) == ["point", "answer", "expected"]
+    assert list(data["counterexample"]["point"]) == [s.name for s in judge_for(SEED).sampler.base]
+    assert CheckResult.from_json(data) == result
 
 
 def test_a_judge_is_built_once_per_network() -> None:

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 from symderiv.cli.numbers import example_command
 from symderiv.core.costs import COSTS
+from symderiv.core.errors import SymderivError
 from symderiv.core.functions import ACTIVATIONS
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import derive
@@ -282,6 +283,21 @@ def test_compiled_numbers_agree_with_evaluate(hidden: str, output: str, cost: st
         pairs += [(got.gradients[p], g) for p, g in want.gradients.items()]
         for g, w in pairs:
             assert abs(float(g - w)) <= 1e-25 * max(1.0, abs(float(w))), (g, w)
+
+
+def test_a_saturated_output_during_descent_is_an_error_not_a_crash() -> None:
+    """tanh reaches 1 at 30 digits, so ∂J/∂ŷ of the cross-entropy divides by zero."""
+    backprop = derive(
+        NetworkSpec(
+            layers=(2, 3, 2),
+            hidden_activation="relu",
+            output_activation="tanh",
+            cost="binary_cross_entropy",
+        )
+    )
+    values = resolve_values(backprop.network, None, "eta=3")
+    with pytest.raises(SymderivError, match="after step 1: the cost or a gradient is not a finite"):
+        worked_example(backprop, values, steps=5)
 
 
 def test_digits_option() -> None:

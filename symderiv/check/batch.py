@@ -30,16 +30,10 @@ from pathlib import Path
 from typing import Any
 
 from symderiv.check import sandbox
-from symderiv.check.judge import (
-    DEFAULT_TIMEOUT,
-    FORMATS,
-    CheckResult,
-    Judge,
-    Verdict,
-    cannot_judge,
-    judge_for,
-    result_from_outcome,
-)
+from symderiv.check.judge import judge_for
+from symderiv.check.limited import DEFAULT_TIMEOUT, check_in_child, result_from_outcome
+from symderiv.check.names import FORMATS
+from symderiv.check.result import CheckResult, Verdict, cannot_judge
 from symderiv.core.errors import SymderivError, did_you_mean
 from symderiv.core.spec import NetworkSpec
 from symderiv.core.writer import check_replaceable, prepare_directory, write_atomic
@@ -203,7 +197,7 @@ def run_batch(
             pending.append(index)
     jobs = [(judge, rows[i].param, rows[i].answer, rows[i].format) for i in pending]
     outcomes = sandbox.map_limited(
-        _check_row,
+        check_in_child,
         jobs,
         limits=sandbox.Limits(seconds=timeout),
         workers=workers or default_workers(),
@@ -213,10 +207,6 @@ def run_batch(
         results[index] = result_from_outcome(outcome, rows[index].param)
     finished = tuple(r for r in results if r is not None)
     return BatchReport(spec, tuple(rows), finished, time.perf_counter() - start)
-
-
-def _check_row(judge: Judge, param: str, answer: str, fmt: str) -> dict[str, Any]:
-    return judge.check(param, answer, fmt).to_json()
 
 
 # ---------------------------------------------------------------------------- writing

@@ -30,6 +30,9 @@ from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+#: Seconds a check may run before it is stopped (`symderiv check --timeout`).
+DEFAULT_TIMEOUT = 5.0
+
 try:
     import resource
 except ImportError:  # pragma: no cover - Windows

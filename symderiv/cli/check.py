@@ -16,18 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from symderiv.check.sandbox import DEFAULT_TIMEOUT
 from symderiv.cli.errors import ReportingCommand
 from symderiv.cli.options import network_options
 from symderiv.core import naming
 from symderiv.core.errors import SymderivError
 
 if TYPE_CHECKING:
-    from symderiv.check.judge import CheckResult
+    from symderiv.check.result import CheckResult
     from symderiv.core.spec import NetworkSpec
 
-#: The judge's default time limit (symderiv.check.judge.DEFAULT_TIMEOUT), repeated here so that
-#: `--help` can show it without importing SymPy; a test keeps the two equal.
-DEFAULT_TIMEOUT = 5.0
 MAX_TIMEOUT = 600.0
 
 
@@ -169,7 +167,7 @@ def check_command(
         raise SymderivError("give the ANSWER to check (or --batch FILE.csv)")
     if param is None:
         raise SymderivError("give the parameter with --param NAME (e.g. --param w2)")
-    from symderiv.check.judge import check
+    from symderiv.check.limited import check
 
     result = check(network, param, answer, fmt="latex" if latex else "auto", timeout=timeout)
     if as_json:
@@ -227,7 +225,7 @@ def _run_batch(
 
 def render_result(result: CheckResult) -> str:
     """The result as a few readable lines."""
-    from symderiv.check.judge import Verdict
+    from symderiv.check.result import Verdict
 
     target = f"∂J/∂{naming.text_name(result.param) or result.param}"
     lines = [f"{result.verdict.value}: {target}"]

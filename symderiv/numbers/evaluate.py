@@ -4,10 +4,18 @@ Values go through the same local expressions the handout prints (`z2 = w2·a1 + 
 `δ1 = δ2·w2·a1(1 − a1)`), one node at a time, so every number in a worked example is the value
 of an expression shown beside it. Exact input (integers, fractions) stays exact; floating-point
 input is carried at `PRECISION` significant digits.
+
+Where the same expressions are evaluated at many points (gradient descent, the checker), they go
+through the package's one mpmath evaluator instead (`Evaluator`): a SymPy tree compiled into a
+list of mpmath operations over numbered value slots. Nothing is turned into Python code
+(`lambdify` runs generated source, so a crafted symbol name would run), anything it does not know
+is refused (`Unsupported`), and a value that is not a finite real number, or whose computation
+would not stay bounded (`exp` of a huge argument), is reported as `Undefined`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,11 +25,18 @@ import mpmath
 import sympy as sp
 
 from symderiv.core.errors import SymderivError
+from symderiv.core.functions import relu, sigmoid, softplus
 from symderiv.core.network import Network
 from symderiv.engine.derivation import Backprop, Factor
 
-#: Significant digits carried when any input is a float (far more than float64 needs).
+#: Significant digits carried when any input is a float (far more than float64 needs), and of
+#: every evaluation by `Evaluator` unless it is asked for more.
 PRECISION = 30
+RTOL = mpmath.mpf("1e-15")  # relative tolerance: room for 15 digits lost to cancellation
+ATOL = mpmath.mpf("1e-24")  # absolute tolerance, for values that are (nearly) zero
+MAX_MAGNITUDE_BITS = 20_000  # |value| above 2**this counts as overflow (not finite)
+MAX_EXPONENT = 2**14  # exp of more than this would overflow the bound
+MAX_CACHED_PROGRAMS = 20_000  # compiled expressions kept per evaluator
 
 
 @dataclass(frozen=True)
@@ -156,54 +171,272 @@ def to_float(value: sp.Expr, name: str) -> float:
     return number
 
 
-class NotCompilable(Exception):
-    """An expression outside what `compile_numbers` knows: use `evaluate` instead."""
+# ---------------------------------------------------------------------------- the evaluator
 
 
-Compiled = Callable[[Mapping[sp.Symbol, mpmath.mpf]], Any]
+class Undefined(Exception):
+    """The expression has no finite real value at this point."""
 
 
-def _compile(expr: sp.Basic) -> Compiled:
-    """`expr` as a closure over mpmath numbers; the tree is walked once, never turned into code."""
-    if isinstance(expr, sp.Symbol):
-        return lambda env: env[expr]
-    if isinstance(expr, sp.Rational):
-        constant = mpmath.mpf(expr.p) / expr.q
-        return lambda env: constant
-    if isinstance(expr, sp.Float):
-        number = mpmath.mpf(expr)
-        return lambda env: number
-    parts = [_compile(arg) for arg in expr.args]
-    if isinstance(expr, sp.Add):
-        return lambda env: mpmath.fsum(part(env) for part in parts)
-    if isinstance(expr, sp.Mul):
-        return lambda env: mpmath.fprod(part(env) for part in parts)
-    if isinstance(expr, sp.Pow):
-        base, power = parts
-        return lambda env: base(env) ** power(env)
-    name = type(expr).__name__
-    if name == "Heaviside":
-        (argument, at_zero) = parts
-        return lambda env: _step(argument(env), at_zero(env))
-    if name in _FUNCTIONS and len(parts) == 1:
-        (argument,) = parts
-        function = _FUNCTIONS[name]
-        return lambda env: function(argument(env))
-    raise NotCompilable(name)
+class Unsupported(SymderivError):
+    """An expression with a function, constant or symbol the evaluator does not know."""
 
 
-def _step(x: Any, at_zero: Any) -> Any:
-    return mpmath.mpf(1) if x > 0 else mpmath.mpf(0) if x < 0 else at_zero
+def close(a: Any, b: Any) -> bool:
+    """Equal within the tolerance: |a − b| ≤ ATOL + RTOL·max(|a|, |b|)."""
+    return bool(abs(a - b) <= ATOL + RTOL * max(abs(a), abs(b)))
 
 
-_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
-    "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
-    "relu": lambda x: x if x > 0 else mpmath.mpf(0),
-    "softplus": lambda x: mpmath.log1p(mpmath.exp(x)),
-    "tanh": mpmath.tanh,
-    "exp": mpmath.exp,
-    "log": mpmath.log,
+class Program:
+    """An expression compiled to mpmath operations over numbered value slots.
+
+    Each instruction appends one value: a slot's value, a constant, or a function of earlier
+    values. Shared sub-expressions are computed once.
+    """
+
+    __slots__ = ("code",)
+
+    def __init__(self, code: list[tuple[int, Any]]) -> None:
+        self.code = code
+
+    def run(self, slots: Sequence[Any]) -> Any:
+        values: list[Any] = []
+        push = values.append
+        try:
+            for kind, arg in self.code:
+                if kind == 0:
+                    push(slots[arg])
+                elif kind == 1:
+                    push(arg)
+                else:
+                    function, indices = arg
+                    push(function(*[values[i] for i in indices]))
+        except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+            raise Undefined from None
+        return values[-1]
+
+
+class Evaluator:
+    """Compiles SymPy expressions into `Program`s computed at `digits` significant digits.
+
+    `slots` numbers the symbols an expression may use; a program reads their values from a
+    sequence in that order. Each evaluator has an mpmath context of its own, so evaluations at
+    different precisions never disturb each other or mpmath's global context.
+    """
+
+    def __init__(self, digits: int, slots: Mapping[sp.Symbol, int]) -> None:
+        self.ctx = mpmath.MPContext()
+        self.ctx.dps = digits
+        self.slots = slots
+        self.cache: dict[sp.Basic, Program] = {}
+        self.limit = self.ctx.mpf(MAX_EXPONENT)
+
+    def compile(self, expr: sp.Basic) -> Program:
+        """`expr` as a program; `Unsupported` if it has anything this evaluator does not know."""
+        cached = self.cache.get(expr)
+        if cached is not None:
+            return cached
+        code: list[tuple[int, Any]] = []
+        index: dict[sp.Basic, int] = {}
+
+        def visit(node: sp.Basic) -> int:
+            found = index.get(node)
+            if found is not None:
+                return found
+            if isinstance(node, sp.Symbol):
+                if node not in self.slots:
+                    raise Unsupported(f"no value for the symbol {node.name!r}")
+                code.append((0, self.slots[node]))
+            elif node.is_Number or isinstance(
+                node, (sp.NumberSymbol, sp.core.numbers.ImaginaryUnit)
+            ):
+                code.append((1, self.constant(node)))
+            else:
+                function = self.operation(node)
+                indices = tuple(visit(arg) for arg in self.operands(node))
+                code.append((2, (function, indices)))
+            index[node] = len(code) - 1
+            return index[node]
+
+        visit(expr)
+        program = Program(code)
+        if len(self.cache) >= MAX_CACHED_PROGRAMS:  # a long-lived checker sees endless answers
+            self.cache.clear()
+        self.cache[expr] = program
+        return program
+
+    def constant(self, node: sp.Basic) -> Any:
+        ctx = self.ctx
+        if node is sp.E:
+            return ctx.e
+        if node is sp.pi:
+            return ctx.pi
+        if node is sp.I:
+            return ctx.mpc(0, 1)
+        if isinstance(node, sp.Rational):
+            return ctx.mpf(int(node.p)) / int(node.q)
+        if isinstance(node, sp.Float):
+            return ctx.mpf(str(node))
+        raise Unsupported(f"cannot evaluate the constant {node}")
+
+    @staticmethod
+    def operands(node: sp.Basic) -> tuple[sp.Basic, ...]:
+        if isinstance(node, sp.Pow) and node.exp.is_Integer:
+            return (node.base,)  # the integer exponent is part of the operation
+        return tuple(node.args)
+
+    def operation(self, node: sp.Basic) -> Callable[..., Any]:
+        if isinstance(node, sp.Add):
+            return self.add
+        if isinstance(node, sp.Mul):
+            return _multiply
+        if isinstance(node, sp.Pow):
+            if node.exp.is_Integer:
+                n = int(node.exp)
+                return lambda b: self.bounded(b**n)
+            if node.exp == sp.S.Half:
+                return self.ctx.sqrt
+            return self.power
+        for kind in type(node).__mro__:
+            function = MPMATH_FUNCTIONS.get(kind)
+            if function is not None:
+                return functools.partial(function, self)
+        name = getattr(node, "func", type(node)).__name__
+        raise Unsupported(f"cannot evaluate {name}(...)")
+
+    # -- operations that keep the work bounded and report what has no finite real value
+
+    def add(self, *terms: Any) -> Any:
+        """The sum, rounded once (two terms: one rounding anyway, and faster)."""
+        if len(terms) == 2:
+            return terms[0] + terms[1]
+        return self.ctx.fsum(terms)
+
+    def real(self, value: Any) -> Any:
+        if isinstance(value, self.ctx.mpc):
+            if value.imag != 0:
+                raise Undefined
+            return value.real
+        return value
+
+    def check_exponent(self, x: Any) -> Any:
+        if abs(x.real if isinstance(x, self.ctx.mpc) else x) > self.limit:
+            raise Undefined
+        return x
+
+    def exp(self, x: Any) -> Any:
+        return self.ctx.exp(self.check_exponent(x))
+
+    def log(self, x: Any) -> Any:
+        if x == 0:
+            raise Undefined
+        return self.ctx.log(x)
+
+    def power(self, base: Any, exponent: Any) -> Any:
+        if base == 0:
+            if self.real(exponent) <= 0:
+                raise Undefined
+            return self.ctx.zero
+        self.check_exponent(exponent * self.ctx.log(abs(base)))
+        return self.ctx.power(base, exponent)
+
+    def heaviside(self, x: Any, at_zero: Any = None) -> Any:
+        x = self.real(x)
+        if x > 0:
+            return self.ctx.one
+        if x < 0:
+            return self.ctx.zero
+        return self.ctx.mpf(0.5) if at_zero is None else at_zero
+
+    def bounded(self, value: Any) -> Any:
+        if value != 0 and self.ctx.mag(value) > MAX_MAGNITUDE_BITS:
+            raise Undefined
+        return value
+
+    def finite_real(self, value: Any) -> Any:
+        """The value as a finite real number, or `Undefined`."""
+        ctx = self.ctx
+        if isinstance(value, ctx.mpc):
+            if abs(value.imag) > ATOL + RTOL * abs(value.real):
+                raise Undefined
+            value = value.real
+        if not ctx.isfinite(value) or (value != 0 and ctx.mag(value) > MAX_MAGNITUDE_BITS):
+            raise Undefined
+        return value
+
+    def value(self, program: Program, slots: Sequence[Any]) -> Any:
+        """The program's finite real value at `slots`, or `Undefined`."""
+        return self.finite_real(program.run(slots))
+
+
+def _multiply(*factors: Any) -> Any:
+    result = factors[0]
+    for factor in factors[1:]:
+        result = result * factor
+    return result
+
+
+#: How each function is computed: SymPy function class → `f(evaluator, *argument values)`. The
+#: evaluator gives its mpmath context (`ctx`) and the operations that stay bounded (`exp`,
+#: `log`, `check_exponent`, `real`, `heaviside`). A function missing here is `Unsupported`.
+MPMATH_FUNCTIONS: dict[type, Callable[..., Any]] = {
+    sp.sin: lambda m, x: m.ctx.sin(x),
+    sp.cos: lambda m, x: m.ctx.cos(x),
+    sp.tan: lambda m, x: m.ctx.tan(x),
+    sp.sec: lambda m, x: m.ctx.sec(x),
+    sp.csc: lambda m, x: m.ctx.csc(x),
+    sp.cot: lambda m, x: m.ctx.cot(x),
+    sp.asin: lambda m, x: m.ctx.asin(x),
+    sp.acos: lambda m, x: m.ctx.acos(x),
+    sp.atan: lambda m, x: m.ctx.atan(x),
+    sp.sinh: lambda m, x: m.ctx.sinh(m.check_exponent(x)),
+    sp.cosh: lambda m, x: m.ctx.cosh(m.check_exponent(x)),
+    sp.tanh: lambda m, x: m.ctx.tanh(x),
+    sp.Abs: lambda m, x: abs(x),
+    sp.sign: lambda m, x: m.ctx.sign(x),
+    sp.re: lambda m, x: m.ctx.re(x),
+    sp.im: lambda m, x: m.ctx.im(x),
+    sp.exp: lambda m, x: m.exp(x),
+    sp.log: lambda m, x: m.log(x),
+    sp.Heaviside: lambda m, x, at_zero=None: m.heaviside(x, at_zero),
+    sigmoid: lambda m, z: 1 / (1 + m.exp(-z)),
+    softplus: lambda m, z: m.ctx.log1p(m.exp(z)),
+    relu: lambda m, z: z if m.real(z) > 0 else m.ctx.zero,
 }
+
+
+# ---------------------------------------------------------------------------- many points
+
+
+class Passes:
+    """The forward pass, then the backward pass, of a derivation as assignments to slots.
+
+    Slots are numbered `base` first, then every node's `z` and `a`, then every δ (output layer
+    first). Running the passes gives every `z`, `a`, `ŷ` and `δ` from the base values: the same
+    as substituting the nested network and the expanded deltas, at a fraction of the cost.
+    """
+
+    def __init__(self, backprop: Backprop, base: Sequence[sp.Symbol]) -> None:
+        network = backprop.network
+        intermediates = [s for node in network.nodes for s in (node.z, node.a)]
+        deltas = [d.symbol for d in backprop.deltas]
+        self.base = tuple(base)
+        self.order: tuple[sp.Symbol, ...] = (*self.base, *intermediates, *deltas)
+        self.slots: dict[sp.Symbol, int] = {s: i for i, s in enumerate(self.order)}
+        forward = [
+            pair
+            for node in network.nodes
+            for pair in ((node.z, node.z_definition), (node.a, node.a_definition))
+        ]
+        backward = [(d.symbol, d.value) for d in backprop.deltas]
+        self.steps = tuple((self.slots[s], expr) for s, expr in (*forward, *backward))
+
+    def run(self, evaluator: Evaluator, base_values: Sequence[Any]) -> list[Any]:
+        """Every slot's value from the base values; `Undefined` where one is not finite and real."""
+        slots: list[Any] = [*base_values, *([None] * (len(self.order) - len(base_values)))]
+        for slot, expr in self.steps:
+            slots[slot] = evaluator.value(evaluator.compile(expr), slots)
+        return slots
 
 
 @dataclass(frozen=True)
@@ -211,25 +444,33 @@ class NumberProgram:
     """The forward and backward pass of `evaluate`, compiled once for many points.
 
     Gradient descent evaluates the same expressions at thousands of points; walking SymPy trees
-    with `xreplace` each time costs milliseconds per node, closures over mpmath numbers at
-    PRECISION digits cost microseconds. Same local expressions, same order, same precision.
+    with `xreplace` each time costs milliseconds per node, compiled programs at PRECISION digits
+    cost microseconds. Same local expressions, same order, same precision.
     """
 
     backprop: Backprop
-    forward: tuple[tuple[sp.Symbol, Compiled], ...]
-    cost: Compiled
-    backward: tuple[tuple[sp.Symbol, Compiled], ...]
-    gradients: tuple[tuple[sp.Symbol, Compiled], ...]
+    passes: Passes
+    evaluator: Evaluator
+    cost: Program
+    gradients: tuple[tuple[sp.Symbol, Program], ...]
 
     def run(self, env: dict[sp.Symbol, Any]) -> tuple[Any, dict[sp.Symbol, Any]]:
         """Fill `env` (mpmath numbers for every base variable) with every z, a and δ; return
-        the cost and the gradients. Call inside `mpmath.workdps(PRECISION)`."""
-        for symbol, compiled in self.forward:
-            env[symbol] = compiled(env)
-        cost = self.cost(env)
-        for symbol, compiled in self.backward:
-            env[symbol] = compiled(env)
-        return cost, {p: compiled(env) for p, compiled in self.gradients}
+        the cost and the gradients, as NaN where a value cannot be computed (a z, a or δ that is
+        not a finite real number, a division by zero). A complex cost is returned as it is: the
+        logarithm of a negative output is undefined even where a zero target multiplies it."""
+        evaluator = self.evaluator
+        base = len(self.passes.base)
+        try:
+            slots = self.passes.run(
+                evaluator, [evaluator.ctx.convert(env[s]) for s in self.passes.base]
+            )
+            cost = self.cost.run(slots)
+            gradients = {p: mpmath.mpmathify(program.run(slots)) for p, program in self.gradients}
+        except Undefined:
+            return mpmath.nan, {p: mpmath.nan for p, _ in self.gradients}
+        env.update(zip(self.passes.order[base:], map(mpmath.mpmathify, slots[base:])))
+        return mpmath.mpmathify(cost), gradients
 
     def evaluate(self, point: Mapping[sp.Symbol, sp.Expr]) -> Evaluation:
         """As `evaluate(backprop, point)` for decimal input, with values as SymPy Floats."""
@@ -261,19 +502,17 @@ def as_sympy(value: Any) -> sp.Expr:
 def compile_numbers(backprop: Backprop) -> NumberProgram | None:
     """The backprop's expressions compiled for repeated evaluation, or None if one is unknown."""
     network = backprop.network
+    passes = Passes(backprop, network.base_variables)
+    evaluator = Evaluator(PRECISION, passes.slots)
     try:
-        with mpmath.workdps(PRECISION):
-            forward = tuple(
-                (symbol, _compile(definition))
-                for node in network.nodes
-                for symbol, definition in ((node.z, node.z_definition), (node.a, node.a_definition))
-            )
-            return NumberProgram(
-                backprop,
-                forward,
-                _compile(network.cost_expression),
-                tuple((d.symbol, _compile(d.value)) for d in backprop.deltas),
-                tuple((g.parameter, _compile(g.value)) for g in backprop.gradients),
-            )
-    except NotCompilable:
+        for _, expr in passes.steps:
+            evaluator.compile(expr)
+        return NumberProgram(
+            backprop,
+            passes,
+            evaluator,
+            evaluator.compile(network.cost_expression),
+            tuple((g.parameter, evaluator.compile(g.value)) for g in backprop.gradients),
+        )
+    except Unsupported:
         return None

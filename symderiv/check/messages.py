@@ -1,0 +1,166 @@
+"""Every sentence a check shows its user: reasons, verdicts and diagnoses.
+
+The judging code decides; these functions only word the decision, so the wording can be read
+(and changed) in one place. Arguments are already printed names and values.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+
+from symderiv.check.result import Mistake
+from symderiv.core import naming
+
+# ---------------------------------------------------------------------------- names
+
+
+def gradient(param: str) -> str:
+    """`w2` → `∂J/∂w₂`."""
+    return f"∂J/∂{naming.text_name(param) or param}"
+
+
+def factor(of: str, wrt: str) -> str:
+    """The chain-rule factor `∂ŷ/∂z₂`."""
+    return f"∂{of}/∂{wrt}"
+
+
+def derivative(function: str, argument: str) -> str:
+    """`σ'(z₂)`."""
+    return f"{function}'({argument})"
+
+
+def factor_value(label: str, value: str, prime: str | None = None) -> str:
+    """`∂ŷ/∂z₂ = σ'(z₂) = ŷ·(1 − ŷ)`: the factor, the derivative it is, and its value."""
+    if prime is None:
+        return f"{label} = {value}"
+    return f"{label} = {prime}" + ("" if prime == value else f" = {value}")
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def unknown_format(fmt: str) -> str:
+    return f"unknown format {fmt!r}: use auto, plain or latex"
+
+
+def unknown_symbol(
+    name: str, network: str, names: Sequence[str], aliases: Sequence[str], spells_product: bool
+) -> str:
+    """An unknown symbol, with the nearest known name and the ways it is often mistyped.
+
+    `spells_product` says that the name is a row of known one-letter names (`xy`).
+    """
+    message = f"unknown symbol {name!r} for the {network} network."
+    close = difflib.get_close_matches(name, [*names, *aliases], n=1, cutoff=0.6)
+    if close:
+        message += f" Did you mean {close[0]!r}?"
+    if spells_product:
+        message += f" For a product write {'*'.join(name)}."
+    if name.lower() in ("sigma", "sig"):
+        message += " For the sigmoid write σ(z) or sigmoid(z)."
+    if len(names) <= 30:
+        message += f" Known: {', '.join(names)}."
+    else:
+        message += f" Known: {', '.join(names[:12])}, … ({len(names)} names)."
+    return message
+
+
+NESTED_TOO_DEEPLY = "the answer is nested too deeply"
+
+
+def internal_error(detail: str) -> str:
+    return f"internal error while checking ({detail})"
+
+
+# ---------------------------------------------------------------------------- verdicts
+
+
+def correct(param: str, points: int) -> str:
+    return f"equal to {gradient(param)} at {points} random points"
+
+
+def incorrect(param: str) -> str:
+    return f"the answer differs from {gradient(param)}"
+
+
+def mostly_zero(param: str, informative: int, points: int) -> str:
+    return (
+        f"{gradient(param)} is 0 at all but {informative} of {points} sample "
+        "points (inactive units), too few to tell answers apart"
+    )
+
+
+def too_many_skipped(skipped: Mapping[str, int], judged: int) -> str:
+    """Why too few points could be compared: the commonest reason a point was skipped."""
+    worst = max(skipped, key=lambda key: skipped[key])
+    count = skipped[worst]
+    tried = judged + sum(skipped.values())
+    if worst == "answer":
+        return (
+            f"the answer is not a finite real number at {count} of {tried} sample points "
+            "(a logarithm or root of a negative number, a division by zero, an overflow?)"
+        )
+    return (
+        f"the network's gradient is undefined at {count} of {tried} sample points "
+        "(this network and cost do not fit together, e.g. a logarithm of a negative output)"
+    )
+
+
+# ---------------------------------------------------------------------------- diagnoses
+
+_REPLACEMENTS = {
+    Mistake.WRONG_INPUT: "wrong input",
+    Mistake.WRONG_WEIGHT: "wrong weight",
+    Mistake.WRONG_ACTIVATION_DERIVATIVE: "wrong activation derivative",
+    Mistake.WRONG_COST_DERIVATIVE: "wrong cost derivative",
+}
+
+
+def missing(factors: str, count: int) -> str:
+    return f"missing factor{'s' if count > 1 else ''} {factors}"
+
+
+def doubled(factors: str) -> str:
+    return f"extra factor: {factors} appears twice"
+
+
+def extra(found: str) -> str:
+    return f"extra factor {found}"
+
+
+def replaced(mistake: Mistake, found: str, factors: str) -> str:
+    return f"{_REPLACEMENTS[mistake]}: {found} where {factors}"
+
+
+def and_off_by(constant: Fraction) -> str:
+    """What is added to a diagnosis when the answer is also off by a constant factor."""
+    return "; and " + ("a sign error" if constant == -1 else f"off by a factor {constant}")
+
+
+def unexplained(param: str) -> str:
+    return (
+        "no single chain-rule mistake explains the difference; compare the factors of "
+        f"{gradient(param)} one by one"
+    )
+
+
+def zero(param: str) -> str:
+    return f"the answer is 0 everywhere, but {gradient(param)} is not"
+
+
+def sign(param: str) -> str:
+    return f"sign error: the answer is −{gradient(param)}"
+
+
+def constant_factor(param: str, shown: str, nice: Fraction | None, cost: str) -> str:
+    """Off by a constant factor, with the usual cause when the cost explains it."""
+    message = f"off by a constant factor: the answer is {shown} × {gradient(param)}"
+    if nice == Fraction(1, 2) and cost == "squared_error":
+        message += "; the 2 from differentiating the square (ŷ − y)² is missing"
+    elif nice == 2 and cost == "half_squared_error":
+        message += "; the ½ in ½(ŷ − y)² cancels the 2 from differentiating the square"
+    elif nice == Fraction(1, 2) and cost == "half_squared_error":
+        message += "; the ½ in ½(ŷ − y)² was kept although the 2 from the square cancels it"
+    return message

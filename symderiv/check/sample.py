@@ -1,0 +1,118 @@
+"""Random points at which an answer is compared with the gradient.
+
+A point gives values to every base variable (`x`, `y`, `w`, `b`, and `∂J/∂ŷ` when the cost is
+abstract) as short decimals; the derivation's own forward and backward passes give every `z`,
+`a`, `ŷ` and `δ` there, so an answer may use any of those names. A point where either side is
+not a finite real number, or where a `z` is 0 (ReLU's kink), is skipped and counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from symderiv.core.spec import NetworkSpec
+from symderiv.numbers.evaluate import ATOL, Evaluator, Passes, Program, Undefined
+
+TARGET_POINTS = 16  # points compared when all goes well
+MIN_INFORMATIVE = 4  # points where the gradient is not zero
+MAX_ATTEMPTS = 200  # points tried before giving up
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One comparable point: the decimals drawn, every slot's value, answer and truth."""
+
+    draws: tuple[int, ...]  # hundredths, one per base slot
+    slots: tuple[Any, ...]
+    answer: Any
+    truth: Any
+
+
+@dataclass
+class Sampling:
+    """The points compared, and how many were skipped for which side (network, truth, answer)."""
+
+    samples: list[Sample] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=lambda: {"network": 0, "truth": 0, "answer": 0})
+    informative: int = 0  # samples where the gradient is not zero
+
+
+class Sampler:
+    """Draws points for one network and fills in its values there."""
+
+    def __init__(self, passes: Passes, targets: frozenset[sp.Symbol], zs: Sequence[sp.Symbol]):
+        self.passes = passes
+        self.base = passes.base
+        self.targets = targets
+        self.z_slots = tuple(passes.slots[z] for z in zs)
+
+    def sample(
+        self, evaluator: Evaluator, truth: Program, answer: Program, rng: random.Random
+    ) -> Sampling:
+        """Points until enough are comparable and informative, or MAX_ATTEMPTS were tried."""
+        found = Sampling()
+        for _ in range(MAX_ATTEMPTS):
+            draws = self.draw(rng)
+            slots = self.forward(evaluator, draws)
+            if slots is None:
+                found.skipped["network"] += 1
+                continue
+            try:
+                truth_value = evaluator.value(truth, slots)
+            except Undefined:
+                found.skipped["truth"] += 1
+                continue
+            try:
+                value = evaluator.value(answer, slots)
+            except Undefined:
+                found.skipped["answer"] += 1
+                continue
+            found.samples.append(Sample(draws, tuple(slots), value, truth_value))
+            found.informative += abs(truth_value) > ATOL
+            if len(found.samples) >= TARGET_POINTS and found.informative >= MIN_INFORMATIVE:
+                break
+        return found
+
+    def draw(self, rng: random.Random) -> tuple[int, ...]:
+        """Hundredths for every base variable: targets in [0.05, 0.95], others ±[0.1, 2]."""
+        draws = []
+        for symbol in self.base:
+            if symbol in self.targets:
+                draws.append(rng.randint(5, 95))
+            else:
+                draws.append(rng.choice((-1, 1)) * rng.randint(10, 200))
+        return tuple(draws)
+
+    def forward(self, evaluator: Evaluator, draws: Sequence[int]) -> list[Any] | None:
+        """Every slot's value at a point, or None where the network itself is undefined."""
+        ctx = evaluator.ctx
+        try:
+            slots = self.passes.run(evaluator, [ctx.mpf(k) / 100 for k in draws])
+        except Undefined:
+            return None
+        if any(abs(slots[i]) < 1e-9 for i in self.z_slots):
+            return None  # on a kink (ReLU at 0): derivatives there are a convention
+        return slots
+
+    def point(self, draws: Sequence[int]) -> tuple[tuple[str, str], ...]:
+        """The base variables' names with the exact decimals drawn for them."""
+        return tuple((s.name, _decimal(k)) for s, k in zip(self.base, draws))
+
+
+def seed(spec: NetworkSpec, param: str, answer: str) -> int:
+    """Points depend on the question and the answer only: the same input, the same report."""
+    key = f"{spec!r}\x00{param}\x00{answer}".encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
+
+
+def _decimal(hundredths: int) -> str:
+    """`-137` → `-1.37`, `50` → `0.5`: the exact value drawn."""
+    sign = "-" if hundredths < 0 else ""
+    whole, part = divmod(abs(hundredths), 100)
+    return f"{sign}{whole}.{part:02d}".rstrip("0").rstrip(".")
