@@ -21,8 +21,8 @@ import sympy as sp
 from symderiv.check import messages
 from symderiv.check.result import Diagnosis, Mistake
 from symderiv.check.sample import Sample
+from symderiv.core import functions
 from symderiv.core.costs import COSTS
-from symderiv.core.functions import sigmoid
 from symderiv.core.network import Network, Node
 from symderiv.core.written import product, total
 from symderiv.engine.derivation import Factor, FactorKind, Gradient, activation_factor
@@ -255,14 +255,8 @@ class Diagnoser:
     def activation_alternatives(self, node: Node) -> list[sp.Expr]:
         """Derivatives a student might write for this node's activation instead of the right one."""
         a, z = node.a, node.z
-        name = node.activation.name
-        options: list[sp.Expr] = {
-            "sigmoid": [a, a**2, 1 - a, (1 - a) ** 2, product(z, 1 - z), 1 - a**2],
-            "tanh": [a, a**2, 1 - a, 1 - z**2, 1 + a**2, product(a, 1 - a), 1 - sp.tanh(a) ** 2],
-            "relu": [z, a],
-            "softplus": [a, product(sigmoid(z), 1 - sigmoid(z)), sp.exp(z)],
-            "linear": [z],
-        }.get(name, [])
+        mistakes = node.activation.mistakes
+        options: list[sp.Expr] = [] if mistakes is None else mistakes(functions.names(), a, z)
         right = activation_factor(node).value
         for other in self.network.nodes:
             if other is not node:
@@ -310,5 +304,4 @@ def _nice(ratio: Any) -> Fraction | None:
 
 
 def _function_name(node: Node) -> str:
-    names = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "softplus": "softplus"}
-    return names.get(node.activation.name, "id")
+    return node.activation.text

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from symderiv.check.result import Mistake
-from symderiv.core import naming
+from symderiv.core import functions, naming
 
 # ---------------------------------------------------------------------------- names
 
@@ -58,8 +58,9 @@ def unknown_symbol(
         message += f" Did you mean {close[0]!r}?"
     if spells_product:
         message += f" For a product write {'*'.join(name)}."
-    if name.lower() in ("sigma", "sig"):
-        message += " For the sigmoid write σ(z) or sigmoid(z)."
+    meant = _function_meant(name)
+    if meant is not None:
+        message += f" For the {meant.title} write {meant.text}(z) or {meant.name}(z)."
     if len(names) <= 30:
         message += f" Known: {', '.join(names)}."
     else:
@@ -164,3 +165,13 @@ def constant_factor(param: str, shown: str, nice: Fraction | None, cost: str) ->
     elif nice == Fraction(1, 2) and cost == "half_squared_error":
         message += "; the ½ in ½(ŷ − y)² was kept although the 2 from the square cancels it"
     return message
+
+
+def _function_meant(name: str) -> functions.Function | None:
+    """The function a name that is not one probably means: `sigma` or `sig` for σ."""
+    word = name.lower()
+    for record in functions.FUNCTIONS:
+        command = record.latex.lstrip("\\")
+        if record.typed and (word == command or (len(word) >= 3 and record.name.startswith(word))):
+            return record
+    return None

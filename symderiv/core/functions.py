@@ -114,6 +114,14 @@ def _sigmoid_float64(np: Any, z: Any) -> Any:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _heaviside(mp: Any, x: Any, at_zero: Any = None) -> Any:
+    """SymPy's unit step: `Heaviside(x)` is 1/2 at 0, `Heaviside(x, h)` is h there."""
+    x = mp.re(x)
+    if x != 0:
+        return mp.mpf(1 if x > 0 else 0)
+    return mp.mpf(0.5) if at_zero is None else at_zero
+
+
 def _sympy(name: str) -> Form:
     return lambda sp: getattr(sp, name)
 
@@ -129,7 +137,7 @@ FUNCTIONS: tuple[Function, ...] = (
         title="logistic sigmoid",
         text="σ",
         latex=r"\sigma",
-        spellings=("σ",),
+        spellings=("σ", "sigma"),
         definition=lambda f, z: 1 / (1 + f.exp(-z)),
         derivative=lambda f, z: f.product(f.sigmoid(z), 1 - f.sigmoid(z)),
         local_derivative=lambda f, a, z: f.product(a, 1 - a),
@@ -193,7 +201,7 @@ FUNCTIONS: tuple[Function, ...] = (
         spellings=("ReLU",),
         definition=lambda f, z: f.sp.Piecewise((z, z > 0), (0, True)),
         derivative=lambda f, z: f.sp.Heaviside(z, 0),
-        mpmath=lambda mp, x: x if x > 0 else mp.mpf(0),
+        mpmath=lambda mp, x: x if mp.re(x) > 0 else mp.mpf(0),
         float64=lambda np, z: np.maximum(z, 0.0),
         code='"""ReLU(z) = max(0, z)."""\nreturn np.maximum(z, 0.0)',
         derived_by=DerivedBy.CASES,
@@ -242,6 +250,7 @@ FUNCTIONS: tuple[Function, ...] = (
         float64=lambda np, z: z,
         activation=True,
         formula=r"\operatorname{id}(z) = z",
+        mistakes=lambda f, a, z: [z],
     ),
     # -- elementary functions
     Function(
@@ -388,7 +397,7 @@ FUNCTIONS: tuple[Function, ...] = (
         arities=(1, 2),
         sympy=_sympy("Heaviside"),
         derivative=lambda f, z: f.sp.DiracDelta(z),
-        mpmath=lambda mp, x: mp.mpf(1) if x > 0 else mp.mpf(0),
+        mpmath=_heaviside,
         float64=lambda np, z: np.heaviside(z, 0.0),
         code=(
             '"""ReLU\'s derivative: 1 where z > 0, else 0 (0 at z = 0 itself)."""\n'

@@ -24,8 +24,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
+from symderiv.core import functions
 from symderiv.core.errors import SymderivError
-from symderiv.core.functions import relu, sigmoid, softplus
 from symderiv.core.network import Network
 from symderiv.engine.derivation import Backprop, Factor
 
@@ -230,6 +230,7 @@ class Evaluator:
         self.slots = slots
         self.cache: dict[sp.Basic, Program] = {}
         self.limit = self.ctx.mpf(MAX_EXPONENT)
+        self.forms = _Forms(self)
 
     def compile(self, expr: sp.Basic) -> Program:
         """`expr` as a program; `Unsupported` if it has anything this evaluator does not know."""
@@ -340,14 +341,6 @@ class Evaluator:
         self.check_exponent(exponent * self.ctx.log(abs(base)))
         return self.ctx.power(base, exponent)
 
-    def heaviside(self, x: Any, at_zero: Any = None) -> Any:
-        x = self.real(x)
-        if x > 0:
-            return self.ctx.one
-        if x < 0:
-            return self.ctx.zero
-        return self.ctx.mpf(0.5) if at_zero is None else at_zero
-
     def bounded(self, value: Any) -> Any:
         if value != 0 and self.ctx.mag(value) > MAX_MAGNITUDE_BITS:
             raise Undefined
@@ -376,32 +369,49 @@ def _multiply(*factors: Any) -> Any:
     return result
 
 
-#: How each function is computed: SymPy function class → `f(evaluator, *argument values)`. The
-#: evaluator gives its mpmath context (`ctx`) and the operations that stay bounded (`exp`,
-#: `log`, `check_exponent`, `real`, `heaviside`). A function missing here is `Unsupported`.
+class _Forms:
+    """What a record's mpmath form is given: the evaluator's bounded `exp`, `log` and `re` (a
+    value past the bounds, or complex where a real is needed, is `Undefined`), mpmath for the
+    rest."""
+
+    def __init__(self, evaluator: Any) -> None:
+        self._evaluator = evaluator
+
+    def exp(self, x: Any) -> Any:
+        return self._evaluator.exp(x)
+
+    def log(self, x: Any) -> Any:
+        return self._evaluator.log(x)
+
+    def re(self, x: Any) -> Any:
+        return self._evaluator.real(x)
+
+    def sinh(self, x: Any) -> Any:
+        return self._evaluator.ctx.sinh(self._evaluator.check_exponent(x))
+
+    def cosh(self, x: Any) -> Any:
+        return self._evaluator.ctx.cosh(self._evaluator.check_exponent(x))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._evaluator.ctx, name)
+
+
+def _by_record(record: functions.Function) -> Callable[..., Any]:
+    return lambda m, *args: record.mpmath(m.forms, *args)
+
+
+#: How each function is computed: SymPy function class → `f(evaluator, *argument values)`. Every
+#: function of the table by its record's mpmath form, and the few SymPy names derivatives bring
+#: in. A function missing here is `Unsupported`.
 MPMATH_FUNCTIONS: dict[type, Callable[..., Any]] = {
-    sp.sin: lambda m, x: m.ctx.sin(x),
-    sp.cos: lambda m, x: m.ctx.cos(x),
-    sp.tan: lambda m, x: m.ctx.tan(x),
-    sp.sec: lambda m, x: m.ctx.sec(x),
-    sp.csc: lambda m, x: m.ctx.csc(x),
-    sp.cot: lambda m, x: m.ctx.cot(x),
-    sp.asin: lambda m, x: m.ctx.asin(x),
-    sp.acos: lambda m, x: m.ctx.acos(x),
-    sp.atan: lambda m, x: m.ctx.atan(x),
-    sp.sinh: lambda m, x: m.ctx.sinh(m.check_exponent(x)),
-    sp.cosh: lambda m, x: m.ctx.cosh(m.check_exponent(x)),
-    sp.tanh: lambda m, x: m.ctx.tanh(x),
-    sp.Abs: lambda m, x: abs(x),
+    **{
+        record.symbolic: _by_record(record)
+        for record in functions.FUNCTIONS
+        if isinstance(record.symbolic, type)
+    },
     sp.sign: lambda m, x: m.ctx.sign(x),
     sp.re: lambda m, x: m.ctx.re(x),
     sp.im: lambda m, x: m.ctx.im(x),
-    sp.exp: lambda m, x: m.exp(x),
-    sp.log: lambda m, x: m.log(x),
-    sp.Heaviside: lambda m, x, at_zero=None: m.heaviside(x, at_zero),
-    sigmoid: lambda m, z: 1 / (1 + m.exp(-z)),
-    softplus: lambda m, z: m.ctx.log1p(m.exp(z)),
-    relu: lambda m, z: z if m.real(z) > 0 else m.ctx.zero,
 }
 
 
