@@ -95,13 +95,13 @@ def write_handout(
     `[values]` table, or `--values`); with `steps` > 1 it plots the cost curve, drawn in TikZ
     in LaTeX and written as an SVG file beside the Markdown.
     """
-    from symderiv.core import writer
+    from symderiv.core import files
     from symderiv.core.errors import SymderivError
     from symderiv.output import latexbuild
     from symderiv.render.handout import build_handout
 
     wanted = parse_formats(formats)
-    base = writer.safe_name(name)
+    base = files.safe_name(name)
     if "pdf" in wanted and fragment:
         raise SymderivError("a --fragment cannot be compiled on its own: drop pdf or --fragment.")
     pdf = "pdf" in wanted and (pdf_required or latexbuild.find_pdflatex() is not None)
@@ -117,12 +117,12 @@ def write_handout(
         plot = f"{base}-cost.svg"
         worked = worked_example(backprop, values, steps, digits=digits, plot_file=plot)
     handout = build_handout(backprop, title=title, warmup=warmup, example=worked)
-    directory = writer.prepare_directory(out)
+    directory = files.prepare_directory(out)
     targets = {fmt: directory / f"{base}.{fmt}" for fmt in wanted}
     if worked is not None and worked.plot_file is not None and "md" in wanted:
         targets["svg"] = directory / worked.plot_file
     for path in targets.values():  # refuse before writing anything
-        writer.check_replaceable(path, force)
+        files.check_replaceable(path, force)
     report: list[str] = []
     tex = None
     for fmt in ("md", "tex"):
@@ -131,15 +131,15 @@ def write_handout(
             if fmt == "tex":
                 tex = text
             if fmt in wanted:
-                writer.write_atomic(targets[fmt], text, force=force)
+                files.write_atomic(targets[fmt], text, force=force)
                 report.append(f"wrote {targets[fmt]}")
     if "svg" in targets and worked is not None:
         from symderiv.render.cost_curve import cost_curve_svg
 
-        writer.write_atomic(targets["svg"], cost_curve_svg(worked.history), force=force)
+        files.write_atomic(targets["svg"], cost_curve_svg(worked.history), force=force)
         report.append(f"wrote {targets['svg']}")
     if pdf and tex is not None:
-        writer.write_atomic(targets["pdf"], latexbuild.compile_pdf(tex), force=force)
+        files.write_atomic(targets["pdf"], latexbuild.compile_pdf(tex), force=force)
         report.append(f"wrote {targets['pdf']}")
     elif "pdf" in wanted:
         report.append("skipped the PDF: pdflatex is not installed (install TeX Live for it)")

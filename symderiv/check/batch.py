@@ -34,9 +34,10 @@ from symderiv.check.judge import judge_for
 from symderiv.check.limited import DEFAULT_TIMEOUT, check_in_child, result_from_outcome
 from symderiv.check.names import FORMATS
 from symderiv.check.result import CheckResult, Verdict, cannot_judge
+from symderiv.core import files
 from symderiv.core.errors import SymderivError, did_you_mean
+from symderiv.core.files import check_replaceable, prepare_directory, write_atomic
 from symderiv.core.spec import NetworkSpec
-from symderiv.core.writer import check_replaceable, prepare_directory, write_atomic
 
 MAX_BYTES = 10_000_000
 MAX_ROWS = 100_000
@@ -94,7 +95,7 @@ class BatchReport:
 
 def read_rows(path: Path, *, default_format: str = "auto") -> list[Row]:
     """The rows of a batch file; BatchError for a file that cannot be read as one."""
-    text = _read_text(path)
+    text = files.read_text(path, limit=MAX_BYTES, kind="CSV file", error=BatchError)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
@@ -112,24 +113,6 @@ def read_rows(path: Path, *, default_format: str = "auto") -> list[Row]:
     except csv.Error as error:
         raise BatchError(f"{path}, line {reader.line_num}: not valid CSV ({error})") from None
     return rows
-
-
-def _read_text(path: Path) -> str:
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise BatchError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise BatchError(f"{path}: is a directory, not a CSV file") from None
-    except OSError as error:
-        raise BatchError(f"{path}: cannot read it ({error.strerror})") from None
-    if len(data) > MAX_BYTES:
-        raise BatchError(f"{path}: larger than {MAX_BYTES} bytes; split the file")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BatchError(f"{path}: not UTF-8 text (byte {error.start})") from None
 
 
 def _check_header(path: Path, columns: list[str]) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from symderiv.core import files
 from symderiv.core.costs import COSTS, get_cost
 from symderiv.core.errors import SpecError, did_you_mean
 from symderiv.core.functions import ACTIVATIONS, get_activation
@@ -108,21 +109,9 @@ def parse_layers(text: str) -> tuple[int, ...]:
 
 def read_toml(path: Path) -> dict[str, Any]:
     """A spec file's tables, with one-line errors for unreadable or malformed files."""
+    text = files.read_text(path, limit=MAX_SPEC_BYTES, kind="spec file", error=SpecError)
     try:
-        size = path.stat().st_size
-        if size > MAX_SPEC_BYTES:
-            raise SpecError(f"{path}: the file is {size} bytes, more than {MAX_SPEC_BYTES}.")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file.") from None
-    except IsADirectoryError:
-        raise SpecError(f"{path}: is a directory, not a spec file.") from None
-    except OSError as err:
-        raise SpecError(f"{path}: cannot read it ({err.strerror}).") from None
-    try:
-        return tomllib.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not UTF-8 text.") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"{path}: invalid TOML: {err}.") from None
 

@@ -23,7 +23,7 @@ import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
 from symderiv import __version__
-from symderiv.core import functions, naming, writer
+from symderiv.core import files, functions, naming
 from symderiv.core.errors import SymderivError
 from symderiv.core.functions import Function
 from symderiv.core.network import Network
@@ -306,4 +306,4 @@ def generate_module(backprop: Backprop) -> str:
 
 def write_atomically(path: Path, text: str, *, force: bool = False) -> None:
     """Write the module to `path`; an existing file is replaced only with `force`, even ours."""
-    writer.write_atomic(path, text, force=force, ours=None)
+    files.write_atomic(path, text, force=force, ours=None)

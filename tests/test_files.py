@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from symderiv.core.errors import SymderivError
-from symderiv.core.writer import (
+from symderiv.core.files import (
     MARK,
     check_replaceable,
     prepare_directory,

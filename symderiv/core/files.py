@@ -1,10 +1,13 @@
-"""Writing output files safely: atomically, never through a link, never over others' files.
+"""The user's files: read within a bound, written atomically, never through a link, never over
+others' files.
 
-Every file symderiv writes (handouts, generated modules, batch reports) goes through here. A file
-is replaced by writing a temporary file beside it and renaming it over the target, so a reader
-never sees half a file and a planted symlink is replaced rather than followed. A file that exists
-and that its caller does not recognise as symderiv's own is left alone unless the user says
-`--force`; a link is never recognised, since symderiv never writes one.
+Every file symderiv reads (spec files, answer sheets) is read by `read_text`: at most a given
+number of bytes, UTF-8, each failure one line naming the file. Every file symderiv writes
+(handouts, generated modules, batch reports) goes through here. A file is replaced by writing a
+temporary file beside it and renaming it over the target, so a reader never sees half a file and a
+planted symlink is replaced rather than followed. A file that exists and that its caller does not
+recognise as symderiv's own is left alone unless the user says `--force`; a link is never
+recognised, since symderiv never writes one.
 """
 
 from __future__ import annotations
@@ -24,6 +27,29 @@ PDF_MARKS = (b"symderiv", b"\\000s\\000y\\000m\\000d\\000e\\000r\\000i\\000v")
 #: What a refusal tells the user to do.
 FORCE_ADVICE = "use --force to replace it"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
+
+
+def read_text(
+    path: Path, *, limit: int, kind: str, error: type[SymderivError] = SymderivError
+) -> str:
+    """`path` as text, if it is a UTF-8 file (a byte-order mark is dropped) of at most `limit`
+    bytes; otherwise `error` with one line saying what is wrong with it."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise error(f"{path}: no such file.") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a directory, not a {kind}.") from None
+    except OSError as err:
+        raise error(f"{path}: cannot read it ({err.strerror}).") from None
+    if len(data) > limit:
+        raise error(f"{path}: larger than {limit} bytes; split the file or shorten it.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise error(f"{path}: not UTF-8 text (byte {err.start}).") from None
+
 
 #: Whether an existing file is one symderiv wrote, so that it may be replaced without `--force`.
 Recogniser = Callable[[Path], bool]
