@@ -1,24 +1,157 @@
-"""The Python API the command line is built on.
+"""The Python API: the one public surface, and what the command line is a thin layer over.
 
->>> from symderiv import api
->>> backprop = api.derive()                    # the seed 1-1-1 network
->>> print(api.render_derivation(None, "w1", "text"))
+Every entry point is re-exported at the top level:
+
+>>> import symderiv
+>>> backprop = symderiv.derive(layers=(1, 1, 1))     # the seed network
+>>> backprop.gradient("w1").value
+delta1*x
+>>> symderiv.steps("ln(2 + cos(x))").result
+-sin(x)/(cos(x) + 2)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from symderiv.core.spec import NetworkSpec
-from symderiv.engine.derivation import Backprop, Gradient, derive
+from symderiv.engine.derivation import Backprop, Gradient
+from symderiv.engine.derivation import derive as derive_spec
+
+if TYPE_CHECKING:
+    import sympy as sp
+
+    from symderiv.calculus import Step
+    from symderiv.check.result import CheckResult
+    from symderiv.numbers.gradcheck import GradCheck
+    from symderiv.render.example import WorkedExample
 
 __all__ = [
+    "NetworkSpec",
+    "check_answer",
     "derive",
+    "generate_code",
+    "gradcheck",
     "render_derivation",
     "render_handout",
     "select_gradients",
+    "steps",
+    "worked_example",
     "write_handout",
 ]
+
+
+def derive(spec: NetworkSpec | None = None, **fields: Any) -> Backprop:
+    """The back-propagation derivation of a network: the spec, or its fields as keywords
+    (`derive(layers=(2, 3, 1), hidden_activation="tanh")`); with neither, the seed 1-1-1."""
+    if fields:
+        from dataclasses import fields as spec_fields
+
+        from symderiv.core.errors import SpecError, did_you_mean
+
+        known = [f.name for f in spec_fields(NetworkSpec)]
+        for name in fields:
+            if name not in known:
+                raise SpecError(did_you_mean("network field", name, known))
+        if "layers" in fields:
+            fields["layers"] = tuple(fields["layers"])
+        spec = (spec or NetworkSpec()).with_options(**fields)
+    return derive_spec(spec)
+
+
+def steps(expression: str | sp.Expr, wrt: str | None = None) -> Step:
+    """The step tree of d(expression)/d(wrt); text is read by the safe parser, never evaluated.
+
+    `wrt` may be left out when the expression has one variable.
+    """
+
+    from symderiv.calculus import differentiate
+    from symderiv.parse.plain import parse_expression
+
+    parsed = parse_expression(expression) if isinstance(expression, str) else expression
+    return differentiate(parsed, variable_of(parsed, wrt))
+
+
+def variable_of(expr: sp.Expr, wrt: str | None) -> sp.Symbol:
+    """The symbol named `wrt`, or the expression's only free symbol."""
+    import sympy as sp
+
+    from symderiv.core.errors import SymderivError, did_you_mean
+    from symderiv.parse.plain import parse_expression
+
+    names = sorted(s.name for s in expr.free_symbols)
+    if wrt is None:
+        if len(names) == 1:
+            return sp.Symbol(names[0])
+        if not names:
+            return sp.Symbol("x")
+        raise SymderivError(
+            f"the expression has several variables ({', '.join(names)}): choose one with --wrt"
+        )
+    try:
+        parsed = parse_expression(wrt)
+    except SymderivError as error:
+        raise SymderivError(f"--wrt: {error}") from None
+    if not isinstance(parsed, sp.Symbol):
+        raise SymderivError(f"--wrt must be one variable name, not {wrt!r}")
+    if names and parsed.name not in names:
+        raise SymderivError(
+            did_you_mean("variable", parsed.name, names)
+            + " (--wrt must name a variable of the expression)"
+        )
+    return parsed
+
+
+def check_answer(
+    answer: str,
+    param: str,
+    spec: NetworkSpec | None = None,
+    *,
+    fmt: str = "auto",
+    timeout: float | None = None,
+) -> CheckResult:
+    """Judge a hand-derived `∂J/∂param`, in a child process with time and memory limits."""
+    from symderiv.check.limited import check as check_limited
+    from symderiv.check.sandbox import DEFAULT_TIMEOUT
+
+    seconds = DEFAULT_TIMEOUT if timeout is None else timeout
+    return check_limited(spec, param, answer, fmt=fmt, timeout=seconds)
+
+
+def worked_example(
+    spec: NetworkSpec | None = None,
+    values: str | None = None,
+    *,
+    table: Any = None,
+    steps: int = 1,
+    digits: int = 4,
+) -> WorkedExample:
+    """The worked numeric example: `values` as on the command line (`"x=1/2,w1=0.3"`), `table`
+    as a spec's `[values]` table; the defaults fill in the rest."""
+    from symderiv.numbers.values import resolve_values
+    from symderiv.render.example import worked_example as build
+
+    backprop = derive_spec(spec)
+    return build(backprop, resolve_values(backprop.network, table, values), steps, digits=digits)
+
+
+def gradcheck(
+    spec: NetworkSpec | None = None, values: str | None = None, *, table: Any = None
+) -> GradCheck:
+    """Every derived gradient against central finite differences of the cost, in float64."""
+    from symderiv.numbers.gradcheck import check_gradients
+    from symderiv.numbers.values import resolve_values
+
+    backprop = derive_spec(spec)
+    return check_gradients(backprop, resolve_values(backprop.network, table, values))
+
+
+def generate_code(spec: NetworkSpec | None = None) -> str:
+    """A self-contained NumPy module with the network's forward and backward pass."""
+    from symderiv.render.codegen import generate_module
+
+    return generate_module(derive_spec(spec))
 
 
 def select_gradients(backprop: Backprop, param: str) -> list[Gradient]:
@@ -36,7 +169,7 @@ def render_derivation(spec: NetworkSpec | None, param: str = "all", fmt: str = "
     from symderiv.render.derive_text import derive_text
     from symderiv.render.templating import render
 
-    backprop = derive(spec)
+    backprop = derive_spec(spec)
     gradients = select_gradients(backprop, param)
     if fmt == "text":
         return render("text", "derive.txt.jinja", derivation=derive_text(backprop, gradients))
@@ -107,7 +240,7 @@ def write_handout(
     pdf = "pdf" in wanted and (pdf_required or latexbuild.find_pdflatex() is not None)
     if pdf and latexbuild.find_pdflatex() is None:
         raise SymderivError("pdflatex is not installed: install TeX Live, or leave out pdf.")
-    backprop = derive(spec)
+    backprop = derive_spec(spec)
     worked = None
     if example or values_table is not None or values_flag is not None:
         from symderiv.numbers.values import resolve_values

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import sympy as sp
 
+from symderiv.calculus import differentiate, iter_steps
 from symderiv.parse.plain import parse_expression
-from symderiv.steps import differentiate, iter_steps
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "steps"
 CASES = GOLDEN / "cases.txt"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symderiv.calculus import Step, iter_steps
 from symderiv.core.functions import rewrite_definitions
-from symderiv.steps import Step, iter_steps
 
 VALUES = ("0.7", "-1.3", "1.9", "0.35", "-0.45", "2.6", "1.15", "-2.2")
 POINTS = 3

@@ -13,7 +13,7 @@ from symderiv.api import render_derivation, render_handout
 from symderiv.cli.main import cli
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import derive
-from symderiv.output.gallery import GALLERY
+from symderiv.gallery import GALLERY
 from symderiv.render.handout import build_handout
 from tests import realtools
 from tests.regen_golden_handout import GOLDEN, golden_texts

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
+from symderiv.calculus import RULES, differentiate, iter_steps, to_json
+from symderiv.calculus import rules as r
 from symderiv.core.functions import FUNCTIONS, relu, sigmoid, softplus
 from symderiv.parse.plain import parse_expression
 from symderiv.render.steps import explain, to_text
-from symderiv.steps import RULES, differentiate, iter_steps, to_json
-from symderiv.steps import rules as r
 from tests.regen_steps_golden import Case, golden_text, load_cases
 from tests.steps_checks import agree, bad_steps
 

@@ -6,11 +6,11 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from symderiv.calculus import differentiate, iter_steps, to_json
+from symderiv.calculus.rules import Fallback
 from symderiv.core.functions import relu, sigmoid, softplus
 from symderiv.parse.plain import parse_expression
 from symderiv.render.steps import to_text
-from symderiv.steps import differentiate, iter_steps, to_json
-from symderiv.steps.rules import Fallback
 from tests.steps_checks import agree, bad_steps, reference_derivative
 
 x, y = sp.symbols("x y")

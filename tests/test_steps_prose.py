@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pytest
 import sympy as sp
 
+from symderiv.calculus import RULES, Step, differentiate
+from symderiv.calculus import rules as r
 from symderiv.render.steps import PROSE, explain, prose_of, to_text
-from symderiv.steps import RULES, Step, differentiate
-from symderiv.steps import rules as r
 
 x, g = sp.symbols("x g")
 
@@ -100,7 +100,7 @@ def test_quotient_conclusion_only_when_nothing_tidies_it() -> None:
 
 def test_the_step_engine_imports_no_renderer() -> None:
     code = (
-        "import sys, sympy, symderiv.steps as s; "
+        "import sys, sympy, symderiv.calculus as s; "
         "s.differentiate(sympy.sin(sympy.Symbol('x')), sympy.Symbol('x')); "
         "print(sorted(m for m in sys.modules if m.startswith('symderiv.render')))"
     )

@@ -167,9 +167,10 @@ def check_command(
         raise SymderivError("give the ANSWER to check (or --batch FILE.csv)")
     if param is None:
         raise SymderivError("give the parameter with --param NAME (e.g. --param w2)")
-    from symderiv.check.limited import check
+    from symderiv.api import check_answer
 
-    result = check(network, param, answer, fmt="latex" if latex else "auto", timeout=timeout)
+    fmt = "latex" if latex else "auto"
+    result = check_answer(answer, param, network, fmt=fmt, timeout=timeout)
     if as_json:
         click.echo(json.dumps({"answer": answer, **result.to_json()}, ensure_ascii=False, indent=2))
     else:

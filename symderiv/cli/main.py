@@ -202,7 +202,7 @@ def gallery(out: Path, formats: str) -> None:
     Example:
       symderiv gallery --out output/
     """
-    from symderiv.output.gallery import regenerate
+    from symderiv.gallery import regenerate
 
     for line in regenerate(out, formats):
         click.echo(line)

@@ -135,10 +135,10 @@ def codegen_command(
 
     The backward pass goes through the deltas, commented with the handout's names.
     """
-    from symderiv.engine.derivation import derive
-    from symderiv.render.codegen import generate_module, write_atomically
+    from symderiv.api import generate_code
+    from symderiv.render.codegen import write_atomically
 
-    source = generate_module(derive(network))
+    source = generate_code(network)
     if out is None:
         click.echo(source, nl=False)
         return

@@ -13,10 +13,9 @@ import click
 
 from symderiv.cli.errors import ReportingCommand
 from symderiv.core import functions
-from symderiv.core.errors import SymderivError, did_you_mean
 
 if TYPE_CHECKING:
-    import sympy as sp
+    pass
 
 FORMATS = ("text", "latex", "markdown", "json")
 
@@ -55,13 +54,14 @@ def steps_command(expr: str, wrt: str | None, output_format: str) -> None:
     a1, ŷ, δ₂ are understood. Other symbols are held constant: the derivative is then a partial
     one.
     """
+    from symderiv.api import steps, variable_of
+    from symderiv.calculus import to_json
     from symderiv.parse.plain import parse_expression
     from symderiv.render.steps import to_text
-    from symderiv.steps import differentiate, to_json
 
     parsed = parse_expression(expr)
-    variable = _variable(parsed, wrt)
-    step = differentiate(parsed, variable)
+    variable = variable_of(parsed, wrt)
+    step = steps(parsed, variable.name)
     if output_format == "json":
         click.echo(json.dumps(to_json(step), indent=2, ensure_ascii=False))
     elif output_format in ("latex", "markdown"):
@@ -74,42 +74,6 @@ def steps_command(expr: str, wrt: str | None, output_format: str) -> None:
         click.echo(render(output_format, template, derivation=derivation), nl=False)
     else:
         click.echo(to_text(step), nl=False)
-
-
-def _variable(expr: sp.Expr, wrt: str | None) -> sp.Symbol:
-    """The symbol named by --wrt, or the expression's only free symbol."""
-    import sympy as sp
-
-    names = sorted(s.name for s in expr.free_symbols)
-    if wrt is None:
-        if len(names) == 1:
-            return sp.Symbol(names[0])
-        if not names:
-            return sp.Symbol("x")
-        raise SymderivError(
-            f"the expression has several variables ({', '.join(names)}): choose one with --wrt"
-        )
-    parsed = _parse_wrt(wrt)
-    if names and parsed.name not in names:
-        raise SymderivError(
-            did_you_mean("variable", parsed.name, names)
-            + " (--wrt must name a variable of the expression)"
-        )
-    return parsed
-
-
-def _parse_wrt(wrt: str) -> sp.Symbol:
-    import sympy as sp
-
-    from symderiv.parse.plain import parse_expression
-
-    try:
-        parsed = parse_expression(wrt)
-    except SymderivError as error:
-        raise SymderivError(f"--wrt: {error}") from None
-    if not isinstance(parsed, sp.Symbol):
-        raise SymderivError(f"--wrt must be one variable name, not {wrt!r}")
-    return parsed
 
 
 def _function_list() -> str:

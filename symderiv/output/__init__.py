@@ -1,3 +1,3 @@
-"""Putting documents on disk: the TeX build and the example gallery (files are written by
-`symderiv.core.files`).
+"""Putting documents on disk: the TeX build that turns a handout into a PDF (files are written
+by `symderiv.core.files`).
 """

@@ -12,13 +12,13 @@ from typing import Any
 
 import sympy as sp
 
+from symderiv.calculus import differentiate
 from symderiv.core.errors import SymderivError
 from symderiv.core.functions import Function
 from symderiv.core.network import Network
 from symderiv.engine.derivation import Backprop, Delta, Factor, FactorKind, Gradient
 from symderiv.render.steps import Line, explain
 from symderiv.render.views import GradientForms, deltas_needed_by, fits_page
-from symderiv.steps import differentiate
 
 #: Largest network a handout is written for: beyond it, pages of indices teach nothing.
 MAX_HANDOUT_PARAMETERS = 64

@@ -24,9 +24,9 @@ from typing import Any, Generic, Literal, TypeVar
 
 import sympy as sp
 
+from symderiv.calculus import rules as r
+from symderiv.calculus.walk import visit
 from symderiv.render import printing
-from symderiv.steps import rules as r
-from symderiv.steps.walk import visit
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 

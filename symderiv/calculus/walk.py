@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 import sympy as sp
 
+from symderiv.calculus import rules as r
 from symderiv.core.functions import Function
-from symderiv.steps import rules as r
 
 Event = tuple[Literal["enter", "exit"], int, r.Step]
 _BASE_FIELDS = frozenset(f.name for f in dataclasses.fields(r.Step))

@@ -4,9 +4,9 @@ The prose and the printed forms (text, LaTeX, Markdown) of a tree live in
 `symderiv.render.steps`; this package knows no output format.
 """
 
-from symderiv.steps.differentiate import differentiate
-from symderiv.steps.rules import RULES, Step
-from symderiv.steps.walk import iter_steps, rule_ids, to_json, visit
+from symderiv.calculus.differentiate import differentiate
+from symderiv.calculus.rules import RULES, Step
+from symderiv.calculus.walk import iter_steps, rule_ids, to_json, visit
 
 __all__ = [
     "RULES",

@@ -1,4 +1,4 @@
-"""The example handouts kept in `output/`, and the one command that regenerates them all."""
+"""The example handouts kept in `output/`, written through the API by one command."""
 
 from __future__ import annotations
 

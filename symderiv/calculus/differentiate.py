@@ -31,9 +31,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symderiv.calculus import rules as r
 from symderiv.core import functions
 from symderiv.core.functions import DerivedBy, Function
-from symderiv.steps import rules as r
 
 _VARIABLE_NAMES = ("g", "u", "v", "h", "p", "q", "s", "t")
 
