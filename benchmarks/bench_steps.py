@@ -19,8 +19,8 @@ from sympy.core.cache import clear_cache
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from symderiv.parse.plain import parse_expression  # noqa: E402
 from symderiv.calculus import differentiate, iter_steps  # noqa: E402
+from symderiv.parse.plain import parse_expression  # noqa: E402
 from tests.regen_steps_golden import load_cases  # noqa: E402
 
 EXTRA = [
