@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from symderiv.cli.main import cli
+from symderiv.core.errors import SymderivError
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -126,3 +127,32 @@ def test_console_entry_point_runs_without_traceback() -> None:
 def test_help_everywhere_with_examples(command: list[str]) -> None:
     code, out, _ = invoke(*command, "--help")
     assert (code == 0 and "Examples" in out) or "example" in out.lower()
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--l2", "-0.1"], "l2 must be 0 or more"),
+        (["--l2", "lots"], "l2 must be a number"),
+        (["--examples", "0"], "examples must be a whole number"),
+        (["--examples", "two"], "examples must be a whole number"),
+    ],
+)
+def test_bad_l2_or_examples_is_one_clear_line(flags: list[str], words: str) -> None:
+    result = CliRunner().invoke(cli, ["derive", *flags])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and words in result.stderr
+
+
+def test_l2_and_examples_come_from_flags_or_the_spec_file(tmp_path: Path) -> None:
+    from fractions import Fraction
+
+    from symderiv.core.spec import load_spec
+
+    path = tmp_path / "spec.toml"
+    path.write_text('[network]\nlayers = [2, 2, 1]\nl2 = "1/10"\nexamples = 4\n')
+    spec, _ = load_spec(path)
+    assert spec.l2 == Fraction(1, 10) and spec.examples == 4
+    path.write_text("[network]\nl2 = -1\n")
+    with pytest.raises(SymderivError, match="l2 must be 0 or more"):
+        load_spec(path)

@@ -25,7 +25,7 @@ def network_options(func: F) -> F:
     @click.option(
         "--layers",
         metavar="N0-N1-...",
-        help=f"Layer sizes, inputs first [{'-'.join(map(str, DEFAULT.layers))}].",
+        help=f"Layer sizes, inputs first [{LAYERS}].",
     )
     @click.option(
         "--activation",
@@ -43,6 +43,16 @@ def network_options(func: F) -> F:
         metavar="NAME",
         help=f"{', '.join(COSTS)} [{DEFAULT.cost}].",
     )
+    @click.option(
+        "--l2",
+        metavar="LAMBDA",
+        help="L2 weight decay: adds (λ/(2m)) Σ ‖W‖² to the cost, e.g. 0.1 or 1/10 [0].",
+    )
+    @click.option(
+        "--examples",
+        metavar="M",
+        help="Training-set size m of the symbolic derivation (the batch form) [1].",
+    )
     @functools.wraps(func)
     def wrapper(
         spec: Path | None,
@@ -50,6 +60,8 @@ def network_options(func: F) -> F:
         hidden_activation: str | None,
         output_activation: str | None,
         cost: str | None,
+        l2: str | None,
+        examples: str | None,
         **kwargs: Any,
     ) -> Any:
         from symderiv.core.spec import NetworkSpec, load_spec, parse_layers
@@ -60,6 +72,8 @@ def network_options(func: F) -> F:
             hidden_activation=hidden_activation,
             output_activation=output_activation,
             cost=cost,
+            l2=l2,
+            examples=examples,
         )
         return func(network=network, tables=tables, **kwargs)
 

@@ -60,6 +60,9 @@ class Function:
     rule: str = ""  # the step rule's id in JSON; defaults to the name
     rule_title: str = ""  # the step rule's title; defaults to "derivative of <title>"
     activation: bool = False  # offered as a layer's activation
+    coupled: bool = (
+        False  # applied to a whole layer at once (softmax): each a_j depends on every z_k
+    )
     typed: bool = True  # a name people type in expressions (the identity is not)
     formula: str = ""  # LaTeX definition for a notation table
     slope_never_zero: bool = False  # f' > 0 everywhere: a unit with it is never flat

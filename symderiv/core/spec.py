@@ -10,6 +10,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,10 @@ MAX_PARAMETERS = 50_000
 #: Largest spec file read.
 MAX_SPEC_BYTES = 1_000_000
 
-NETWORK_KEYS = ("layers", "hidden_activation", "output_activation", "cost")
+NETWORK_KEYS = ("layers", "hidden_activation", "output_activation", "cost", "l2", "examples")
+#: Largest training set a symbolic derivation is written for, and the largest L2 strength.
+MAX_EXAMPLES = 1024
+MAX_L2 = 10**6
 _LAYERS = re.compile(r"^\s*\d+(\s*[-,x]\s*\d+)*\s*$")
 
 
@@ -42,9 +46,13 @@ class NetworkSpec:
     hidden_activation: str = "sigmoid"
     output_activation: str = "sigmoid"
     cost: str = "squared_error"
+    l2: Fraction = Fraction(0)  # λ of the weight decay (λ/(2m)) Σ ‖W‖²; 0: none
+    examples: int = 1  # m, the training-set size the symbolic derivation is written for
 
     def __post_init__(self) -> None:
         validate_layers(self.layers)
+        object.__setattr__(self, "l2", parse_l2(self.l2))
+        object.__setattr__(self, "examples", parse_examples(self.examples))
         object.__setattr__(self, "hidden_activation", get_activation(self.hidden_activation).name)
         object.__setattr__(self, "output_activation", get_activation(self.output_activation).name)
         object.__setattr__(self, "cost", get_cost(self.cost).name)
@@ -71,6 +79,30 @@ class NetworkSpec:
     def with_options(self, **options: Any) -> NetworkSpec:
         """A copy with the options that were given (None means: keep this spec's value)."""
         return replace(self, **{k: v for k, v in options.items() if v is not None})
+
+
+def parse_l2(value: Any) -> Fraction:
+    """λ as an exact fraction: a number or a text such as `0.1` or `1/10`, at least 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Fraction)):
+        raise SpecError(f"l2 must be a number such as 0.1 or 1/10, not {value!r}.")
+    try:
+        strength = Fraction(value.strip()) if isinstance(value, str) else Fraction(value)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise SpecError(f"l2 must be a number such as 0.1 or 1/10, not {value!r}.") from None
+    if strength < 0:
+        raise SpecError(f"l2 must be 0 or more (it is a penalty), not {value}.")
+    if strength > MAX_L2:
+        raise SpecError(f"l2 must be at most {MAX_L2}, not {value}.")
+    return strength
+
+
+def parse_examples(value: Any) -> int:
+    """m, the number of training examples: a whole number from 1 to MAX_EXAMPLES."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EXAMPLES:
+        raise SpecError(f"examples must be a whole number from 1 to {MAX_EXAMPLES}, not {value!r}.")
+    return value
 
 
 def validate_layers(layers: tuple[int, ...]) -> None:
@@ -137,7 +169,13 @@ def spec_from_table(table: Mapping[str, Any], *, source: str = "[network]") -> N
             if not isinstance(table[key], str):
                 raise SpecError(f"{source}: {key} must be a string.")
             fields[key] = table[key]
-    return NetworkSpec(**fields)
+    for key in ("l2", "examples"):
+        if key in table:
+            fields[key] = table[key]
+    try:
+        return NetworkSpec(**fields)
+    except SpecError as error:
+        raise SpecError(f"{source}: {error}") from None
 
 
 def load_spec(path: Path) -> tuple[NetworkSpec, dict[str, Any]]:
