@@ -12,6 +12,7 @@ delta1*x
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -232,6 +233,7 @@ def write_handout(
     from symderiv.core.errors import SymderivError
     from symderiv.output import latexbuild
     from symderiv.render.handout import build_handout
+    from symderiv.render.templating import Math
 
     wanted = parse_formats(formats)
     base = files.safe_name(name)
@@ -254,6 +256,9 @@ def write_handout(
     targets = {fmt: directory / f"{base}.{fmt}" for fmt in wanted}
     if worked is not None and worked.plot_file is not None and "md" in wanted:
         targets["svg"] = directory / worked.plot_file
+    if "md" in wanted and not fragment:  # a picture of the network, for viewers without Mermaid
+        targets["diagram"] = directory / f"{base}-network.svg"
+        handout = dataclasses.replace(handout, diagram_file=Math(targets["diagram"].name))
     for path in targets.values():  # refuse before writing anything
         files.check_replaceable(path, force)
     report: list[str] = []
@@ -271,6 +276,13 @@ def write_handout(
 
         files.write_atomic(targets["svg"], cost_curve_svg(worked.history), force=force)
         report.append(f"wrote {targets['svg']}")
+    if "diagram" in targets:
+        from symderiv.render.diagram import network_svg
+
+        files.write_atomic(
+            targets["diagram"], network_svg(handout.nodes, handout.edges), force=force
+        )
+        report.append(f"wrote {targets['diagram']}")
     if pdf and tex is not None:
         files.write_atomic(targets["pdf"], latexbuild.compile_pdf(tex), force=force)
         report.append(f"wrote {targets['pdf']}")

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import sympy as sp
 from click.testing import CliRunner
 
 from symderiv.api import render_derivation, render_handout
@@ -111,6 +112,7 @@ def test_cli_writes_the_seed_handout_and_reports_it(tmp_path: Path) -> None:
     assert out.splitlines() == [
         f"wrote {tmp_path / 'new' / 'handout.md'}",
         f"wrote {tmp_path / 'new' / 'handout.tex'}",
+        f"wrote {tmp_path / 'new' / 'handout-network.svg'}",  # the picture beside the Markdown
     ]
     code, out, _ = invoke("handout", "--out", str(tmp_path / "new"), "--format", "md")
     assert code == 0  # its own files are replaced without --force
@@ -184,8 +186,10 @@ def test_committed_gallery_is_current(tmp_path: Path) -> None:
             assert (OUTPUT / name).read_text() == (tmp_path / name).read_text(), (
                 f"output/{name} is stale: run `symderiv gallery --out output`"
             )
+        pictures = [f"{example.name}-network.svg"]
         if example.steps > 1:
-            svg = f"{example.name}-cost.svg"
+            pictures.append(f"{example.name}-cost.svg")
+        for svg in pictures:
             assert (OUTPUT / svg).read_text() == (tmp_path / svg).read_text(), f"output/{svg}"
         pdf = f"{example.name}.pdf"
         assert _pdf_text(OUTPUT / pdf) == _pdf_text(tmp_path / pdf), f"output/{pdf} is stale"
@@ -226,3 +230,79 @@ def test_steps_in_latex_and_markdown_compile_and_render(tmp_path: Path) -> None:
         + "\n\\end{document}\n"
     )
     realtools.assert_latex_ok(main, expect_text=["chain rule"])
+
+
+@pytest.mark.realtool
+@pytest.mark.parametrize("example", GALLERY, ids=lambda e: e.name)
+def test_gallery_markdown_survives_pandoc(tmp_path: Path, example) -> None:  # type: ignore[no-untyped-def]
+    """pandoc turns every gallery Markdown handout into PDF (its default engine, pdflatex, with
+    the pictures beside it converted by rsvg-convert) and into HTML, without an error."""
+    pandoc = realtools.require_tool("pandoc", "apt-get install pandoc")
+    realtools.require_tool("rsvg-convert", "apt-get install librsvg2-bin")
+    realtools.require_tool("pdflatex", "apt-get install texlive-latex-base")
+    source = OUTPUT / f"{example.name}.md"
+    html = ["--mathjax", "--metadata", f"pagetitle={example.name}"]
+    for target, options in (("handout.pdf", []), ("handout.html", html)):
+        command = [pandoc, str(source), "--resource-path", str(OUTPUT), "-s", *options]
+        run = subprocess.run(
+            [*command, "-o", str(tmp_path / target)],
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        )  # fmt: skip
+        assert run.returncode == 0, f"pandoc -o {target}: {run.stderr[-2000:]}"
+        assert "WARNING" not in run.stderr, run.stderr[-2000:]
+        assert (tmp_path / target).stat().st_size > 1000
+
+
+def test_markdown_lists_nest_at_most_four_deep_and_mermaid_is_ascii() -> None:
+    for path in OUTPUT.glob("*.md"):
+        text = path.read_text()
+        depths = [len(line) - len(line.lstrip(" ")) for line in text.splitlines()
+                  if line.lstrip(" ").startswith("- ")]  # fmt: skip
+        assert max(depths, default=0) <= 6, path.name  # four levels, two spaces each
+        block = text.split("```mermaid", 1)[1].split("```", 1)[0]
+        assert block.isascii(), path.name
+        assert "\\(" not in text and "\\," not in text, path.name
+
+
+def test_a_sigmoid_output_with_cross_entropy_is_boxed_and_used_as_yhat_minus_y() -> None:
+    spec = NetworkSpec(layers=(2, 3, 1), hidden_activation="tanh", cost="binary_cross_entropy")
+    handout = build_handout(derive(spec))
+    (output,) = [d for d in handout.deltas if d.delta.is_output]
+    yhat, y = sp.Symbol("yhat_1"), sp.Symbol("y_1")
+    assert output.simplified == yhat - y and output.boxed == yhat - y
+    tex = render_handout(handout, "tex")
+    assert r"\boxed{\delta^{(2)}_{1} = \hat{y}_{1} - y_{1}}" in tex
+    for dv in handout.deltas:  # every hidden delta is written with ŷ − y, never the raw form
+        if dv.expanded is not None:
+            assert not dv.expanded.has(sp.log) and (yhat - y) in dv.expanded.atoms(sp.Add)
+
+
+@pytest.mark.parametrize("fmt", ["md", "tex"])
+def test_a_multi_output_cost_is_stated_with_its_index(fmt: str) -> None:
+    text = render_handout(build_handout(derive(NetworkSpec(layers=(2, 2, 2)))), fmt)
+    assert r"J = \sum_{j} \left(\hat{y}_{j} - y_{j}\right)^{2}" in text
+    assert r"J = \left(\hat{y} - y\right)^{2}" not in text
+
+
+@pytest.mark.realtool
+@pytest.mark.parametrize(
+    ("spec", "most"),
+    [
+        (NetworkSpec(), 7),
+        (NetworkSpec(layers=(2, 3, 1), hidden_activation="tanh", cost="binary_cross_entropy"), 8),
+    ],
+    ids=["seed", "2-3-1"],
+)
+def test_handouts_stay_short(tmp_path: Path, spec: NetworkSpec, most: int) -> None:
+    from symderiv.api import write_handout
+
+    realtools.require_tool("pdfinfo", realtools.PDFTOTEXT_HINT)
+    realtools.require_tool("pdflatex", "apt-get install texlive-latex-base")
+    write_handout(spec, tmp_path, "pdf")
+    info = subprocess.run(
+        ["pdfinfo", str(tmp_path / "handout.pdf")], capture_output=True, text=True
+    )
+    pages = int(
+        next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages"))
+    )
+    assert pages <= most

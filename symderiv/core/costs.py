@@ -29,6 +29,7 @@ class Cost:
     term: Callable[..., Any] | None  # (Names, y, ŷ) -> one output's term; None: kept abstract
     derivative: Callable[..., Any]  # (Names, y, ŷ, J's symbol) -> ∂J/∂ŷ in lecture form
     formula: str  # LaTeX of J for one output, for the notation table
+    formula_sum: str = ""  # LaTeX of J summed over several outputs (index j)
     float64: Callable[[Any, Any, Any], Any] | None = None  # (numpy, y, ŷ) -> J in float64
     # (numpy, y, z) -> J straight from the output's input sum, for outputs where that is stable
     float64_from_z: Mapping[str, Callable[[Any, Any, Any], Any]] = field(default_factory=dict)
@@ -36,6 +37,10 @@ class Cost:
     @property
     def is_abstract(self) -> bool:
         return self.term is None
+
+    def formula_for(self, outputs: int) -> str:
+        """LaTeX of `J` for a network with `outputs` outputs: with the sum over j when several."""
+        return self.formula_sum if outputs > 1 and self.formula_sum else self.formula
 
     def term_at(self, y: sp.Symbol, yhat: sp.Symbol) -> sp.Expr:
         """One output's term of `J`."""
@@ -66,6 +71,7 @@ COSTS: dict[str, Cost] = {
             term=lambda f, y, yhat: (yhat - y) ** 2,
             derivative=lambda f, y, yhat, _: f.product(f.sp.Integer(2), yhat - y),
             formula=r"J = \left(\hat{y} - y\right)^{2}",
+            formula_sum=r"J = \sum_{j} \left(\hat{y}_{j} - y_{j}\right)^{2}",
             float64=lambda np, y, yhat: np.sum((yhat - y) ** 2),
         ),
         Cost(
@@ -74,6 +80,7 @@ COSTS: dict[str, Cost] = {
             term=lambda f, y, yhat: f.sp.Rational(1, 2) * (yhat - y) ** 2,
             derivative=lambda f, y, yhat, _: yhat - y,
             formula=r"J = \frac{1}{2}\left(\hat{y} - y\right)^{2}",
+            formula_sum=r"J = \frac{1}{2} \sum_{j} \left(\hat{y}_{j} - y_{j}\right)^{2}",
             float64=lambda np, y, yhat: 0.5 * np.sum((yhat - y) ** 2),
         ),
         Cost(
@@ -82,6 +89,8 @@ COSTS: dict[str, Cost] = {
             term=lambda f, y, yhat: -(y * f.log(yhat) + (1 - y) * f.log(1 - yhat)),
             derivative=lambda f, y, yhat, _: (yhat - y) / f.product(yhat, 1 - yhat),
             formula=r"J = -\left[y \ln \hat{y} + (1 - y) \ln\left(1 - \hat{y}\right)\right]",
+            formula_sum=r"J = -\sum_{j} \left[y_{j} \ln \hat{y}_{j} + (1 - y_{j}) "
+            r"\ln\left(1 - \hat{y}_{j}\right)\right]",
             float64=lambda np, y, yhat: -np.sum(y * np.log(yhat) + (1.0 - y) * np.log1p(-yhat)),
             # ln σ(z) = −ln(1 + e^(−z)) and ln(1 − σ(z)) = −ln(1 + e^z): no log of a rounded 0 or 1
             float64_from_z={
@@ -96,6 +105,7 @@ COSTS: dict[str, Cost] = {
             term=None,
             derivative=lambda f, y, yhat, symbol: symbol,
             formula=r"J = J\left(y, \hat{y}\right)",
+            formula_sum=r"J = J\left(y_{1}, \ldots, \hat{y}_{1}, \ldots\right)",
         ),
     )
 }

@@ -1,8 +1,13 @@
 """A handout's content as plain data: every section a template needs, nothing to compute there.
 
-Local derivatives (the cost's, each activation's, each input sum's) are derived step by step
-once each and collected in an appendix; the main text's chain-rule factors refer to them by
-label. Deltas are defined once and every gradient is then read off as delta × input.
+Each thing is said once. Local derivatives (the cost's, each activation's, and the linear input
+sum's, derived for a generic sum) are derived step by step once each in an appendix, and the main
+text refers to them by label. Each kind of chain-rule factor is explained in full the first time
+it appears and only named after that. Deltas are boxed once, in the form a person would simplify
+them to (`ŷ − y` for a sigmoid output with cross-entropy, derived by cancelling), and every later
+form uses that. Every gradient is then read off as delta × input: in full for each parameter of a
+chain network, for one representative weight per layer (its sum over downstream nodes written
+out) of a wider one, and in one table for all.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from symderiv.calculus import differentiate
 from symderiv.core.errors import SymderivError
 from symderiv.core.functions import Function
 from symderiv.core.network import Network
+from symderiv.core.written import product, substitute, total
 from symderiv.engine.derivation import Backprop, Delta, Factor, FactorKind, Gradient
 from symderiv.render.steps import Line, explain
-from symderiv.render.views import GradientForms, deltas_needed_by, fits_page
+from symderiv.render.views import GradientForms, deltas_needed, deltas_needed_by, fits_page
 
 #: Largest network a handout is written for: beyond it, pages of indices teach nothing.
 MAX_HANDOUT_PARAMETERS = 64
@@ -53,6 +59,7 @@ class FactorView:
     factor: Factor
     derivation: LocalDerivation | None
     activation: Function | None  # for ACTIVATION factors: which f' is applied
+    first: bool = True  # the first factor of its kind: explained in full; later ones are named
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,7 @@ class GradientView(GradientForms):
     """A gradient's section: its forms, and each chain-rule factor with its derivation."""
 
     factors: tuple[FactorView, ...]  # the chain when unique, else (∂z/∂p,) after the delta
+    representative: bool = True  # written out in full (every chain parameter; one per layer)
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,20 @@ class DeltaView:
     weights: tuple[FactorView, ...]
     expanded: sp.Expr | None  # in local symbols, deltas above substituted
     simplified: sp.Expr | None  # e.g. δ = ŷ − y for a sigmoid output with cross-entropy
+    cancelled: sp.Expr | None = None  # what cancels on the way to `simplified`
+    first_of_layer: bool = True  # the layer's first delta: its recursion is explained in words
+
+    @property
+    def factors(self) -> tuple[FactorView, ...]:
+        """The factors of the delta's recursion, in the order the text explains them."""
+        if self.cost is not None:
+            return (self.cost, self.activation)
+        return (*self.weights, self.activation)
+
+    @property
+    def boxed(self) -> sp.Expr:
+        """The form the delta is boxed in and used in from then on."""
+        return self.delta.value if self.simplified is None else self.simplified
 
 
 @dataclass(frozen=True)
@@ -129,37 +151,94 @@ class _Appendix:
     def __init__(self) -> None:
         self.items: dict[tuple[sp.Basic, sp.Basic], LocalDerivation] = {}
 
-    def derive(self, of: sp.Expr, wrt: sp.Symbol) -> LocalDerivation:
+    def derive(
+        self, of: sp.Expr, wrt: sp.Symbol, written: sp.Expr | None = None
+    ) -> LocalDerivation:
+        """`d(of)/d(wrt)` step by step, ending in the form the text uses (`written`) when the
+        differentiator's result is the same derivative in another form (`−2y + 2ŷ`)."""
         key = (of, wrt)
         if key not in self.items:
             lines = step_lines(of, wrt)
             result = differentiate(of, wrt).result
+            if written is not None and written != result:
+                lines = (*lines, *_tidy(result, written))
+                result = written
             label = f"A.{len(self.items) + 1}"
             self.items[key] = LocalDerivation(label, of, wrt, result, lines)
         return self.items[key]
 
 
+def _tidy(result: sp.Expr, written: sp.Expr) -> tuple[StepLine, ...]:
+    """The algebra from the differentiator's result to the form the text uses: over a common
+    denominator, then the numerator simplified (the step students get stuck on), or factored."""
+    assert sp.cancel(sp.together(written - result)) == 0  # the same derivative, only rewritten
+    combined = sp.together(result)
+    if sp.denom(combined) != 1:
+        parts: tuple[str | sp.Expr, ...] = (
+            "over the common denominator ", sp.denom(combined), ": ", result, " = ", combined,
+            "; the numerator simplifies to ", sp.expand(sp.numer(combined)), ", so the result is ",
+            written,
+        )  # fmt: skip
+    else:
+        parts = ("take out the common factor: ", result, " = ", written)
+    return (StepLine(0, "note", "rewrite", parts, False),)
+
+
 _GENERIC_Z = sp.Symbol("z")
+#: The input sum every linear factor is derived from once: `z = w₁a₁ + w₂a₂ + b`.
+_W1, _W2, _A1, _A2, _B = sp.symbols("w_1 w_2 a_1 a_2 b")
+_LINEAR_SUM = sp.Add(sp.Mul(_W1, _A1, evaluate=False), sp.Mul(_W2, _A2, evaluate=False), _B,
+                     evaluate=False)  # fmt: skip
 
 
-def _factor_view(factor: Factor, network: Network, appendix: _Appendix) -> FactorView:
-    if factor.kind is FactorKind.COST and network.cost.is_abstract:
-        return FactorView(factor, None, None)
-    if factor.kind is FactorKind.ACTIVATION:
-        node = next(n for n in network.nodes if n.z == factor.wrt)
-        generic = node.activation.apply(_GENERIC_Z)
-        return FactorView(factor, appendix.derive(generic, _GENERIC_Z), node.activation)
-    return FactorView(factor, appendix.derive(factor.definition, factor.wrt), None)
+class _Factors:
+    """Factor views, each kind explained in full once: the cost's derivative, each activation's
+    slope, and the linear input sum (derived once, for a generic sum, in the appendix)."""
+
+    def __init__(self, network: Network, appendix: _Appendix) -> None:
+        self.network = network
+        self.appendix = appendix
+        self.seen: set[tuple[str, ...]] = set()
+
+    def view(self, factor: Factor) -> FactorView:
+        key = self._key(factor)
+        first = key not in self.seen
+        self.seen.add(key)
+        if factor.kind is FactorKind.COST and self.network.cost.is_abstract:
+            return FactorView(factor, None, None, first)
+        if factor.kind is FactorKind.ACTIVATION:
+            node = next(n for n in self.network.nodes if n.z == factor.wrt)
+            generic = node.activation.apply(_GENERIC_Z)
+            return FactorView(
+                factor, self.appendix.derive(generic, _GENERIC_Z), node.activation, first
+            )
+        if factor.kind is FactorKind.COST:
+            derivation = self.appendix.derive(factor.definition, factor.wrt, factor.value)
+            return FactorView(factor, derivation, None, first)
+        # One derivation for the linear input sum serves its weights, inputs and bias alike.
+        return FactorView(factor, self.appendix.derive(_LINEAR_SUM, _W1), None, first)
+
+    def _key(self, factor: Factor) -> tuple[str, ...]:
+        if factor.kind is FactorKind.ACTIVATION:
+            node = next(n for n in self.network.nodes if n.z == factor.wrt)
+            return (factor.kind.value, node.activation.name)
+        return (factor.kind.value,)
 
 
-def _simplified_output_delta(delta: Delta) -> sp.Expr | None:
-    """A shorter form of an output delta when the factors cancel (cross-entropy with σ)."""
+def _simplified_output_delta(delta: Delta) -> tuple[sp.Expr, sp.Expr] | None:
+    """The output delta as a person simplifies it, and what cancels on the way, when the cost's
+    derivative and the activation's slope share a factor (cross-entropy with σ: `ŷ − y`)."""
     if delta.cost is None:
         return None
+    cost, slope = delta.cost.value, delta.activation.value
+    common = sp.gcd(sp.denom(sp.together(cost)), sp.numer(sp.together(slope)))
+    if common.is_number:
+        return None
+    if sp.cancel(common / slope).is_number:
+        common = slope  # the whole slope cancels: name it as written, ŷ(1 − ŷ)
     value = sp.factor_terms(sp.cancel(delta.value.doit()))
-    if sp.count_ops(value) < sp.count_ops(delta.value) - 1:
-        return value
-    return None
+    assert sp.cancel(value - delta.value.doit()) == 0  # the simplified form is the same delta
+    return value, common
 
 
 def _diagram(network: Network) -> tuple[tuple[DiagramNode, ...], tuple[DiagramEdge, ...]]:
@@ -210,6 +289,18 @@ def _notation(network: Network) -> tuple[NotationRow, ...]:
     return tuple(NotationRow(symbol, meaning) for symbol, meaning in rows)
 
 
+def _representatives(network: Network, chosen: list[Gradient]) -> set[sp.Symbol]:
+    """The gradients written out in full: all of a chain network's, else the first weight of
+    each layer (and the bias of the output node), the rest in the summary table."""
+    if network.spec.is_chain:
+        return {g.parameter for g in chosen}
+    picked: dict[tuple[int, bool], sp.Symbol] = {}
+    for g in chosen:
+        if g.is_weight or g.node.layer == network.depth:
+            picked.setdefault((g.node.layer, g.is_weight), g.parameter)
+    return set(picked.values())
+
+
 def build_handout(
     backprop: Backprop,
     *,
@@ -238,29 +329,59 @@ def build_handout(
         h = parse_expression(WARMUP)
         warm = LocalDerivation("W", h, x, differentiate(h, x).result, step_lines(h, x))
 
+    factors = _Factors(network, appendix)
     chosen = list(backprop.gradients) if gradients is None else gradients
     delta_views = []
+    written: dict[sp.Symbol, sp.Expr] = {}  # each delta as boxed, then expanded, for later forms
+    layers_seen: set[int] = set()
     for delta in deltas_needed_by(backprop, chosen):
-        activation = _factor_view(delta.activation, network, appendix)
-        cost = _factor_view(delta.cost, network, appendix) if delta.cost else None
-        weights = tuple(_factor_view(f, network, appendix) for _, f in delta.downstream)
-        expanded = fits_page(backprop.expanded_deltas[delta.symbol])
+        cost = factors.view(delta.cost) if delta.cost else None
+        weights = tuple(factors.view(f) for _, f in delta.downstream)
+        activation = factors.view(delta.activation)
+        simplified = _simplified_output_delta(delta)
+        expanded = None
+        if delta.downstream:
+            paths = total(product(written[s], f.value) for s, f in delta.downstream)
+            written[delta.symbol] = product(paths, delta.activation.value)
+            expanded = fits_page(written[delta.symbol])
+        else:
+            written[delta.symbol] = delta.value if simplified is None else simplified[0]
+        first = delta.node.layer not in layers_seen
+        layers_seen.add(delta.node.layer)
         delta_views.append(
             DeltaView(
                 delta,
                 activation,
                 cost,
                 weights,
-                expanded if delta.downstream else None,
-                _simplified_output_delta(delta),
+                expanded,
+                None if simplified is None else simplified[0],
+                None if simplified is None else simplified[1],
+                first,
             )
         )
 
+    chain = network.spec.is_chain
+    representatives = _representatives(network, chosen)
     gradient_views = []
     for gradient in chosen:
-        factors = gradient.chain or (gradient.local,)
-        views = tuple(_factor_view(f, network, appendix) for f in factors)
-        gradient_views.append(GradientView.of(backprop, gradient, fits_page, factors=views))
+        shown = gradient.parameter in representatives
+        chain_factors = gradient.chain or (gradient.local,)
+        views = tuple(factors.view(f) for f in chain_factors) if shown else ()
+        local = fits_page(substitute(gradient.value, written)) if shown else None
+        base = None
+        if chain and local is not None:
+            base = fits_page(substitute(local, network.nested))
+        gradient_views.append(
+            GradientView(
+                gradient=gradient,
+                deltas=tuple(deltas_needed(backprop, gradient)),
+                local=local,
+                base=base,
+                factors=views,
+                representative=shown,
+            )
+        )
 
     nodes, edges = _diagram(network)
     seen: dict[str, Function] = {}

@@ -79,13 +79,22 @@ class HandoutLatexPrinter(LatexPrinter):
             return name
         return _latex_plain_symbol(expr.name)
 
+    def _hprint_Function(self, func: str) -> str:
+        """`f'` is f′: a function's name with a prime, from a rule's formula."""
+        if func.endswith("'") and _PLAIN_NAME.match(func[:-1]):
+            return self._hprint_Function(func[:-1]) + "^{\\prime}"
+        return str(super()._hprint_Function(func))
+
     def _print_Heaviside(self, expr: sp.Heaviside, exp: Any = None) -> str:
         body = r"\mathbf{1}\left[%s > 0\right]" % self._print(expr.args[0])
         return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
 
 
 def _latex_plain_symbol(name: str) -> str:
-    """A user symbol: a Greek letter, a letter with a subscript, or escaped upright text."""
+    """A user symbol: a Greek letter, a letter with a subscript, or escaped upright text; a
+    trailing apostrophe is a prime (`f'` is f′, the derivative's name in a rule's formula)."""
+    if name.endswith("'") and _PLAIN_NAME.match(name[:-1]):
+        return _latex_plain_symbol(name[:-1]) + "^{\\prime}"
     stem, _, sub = name.partition("_")
     if _PLAIN_NAME.match(stem) and (not sub or _PLAIN_NAME.match(sub) or sub.isdigit()):
         head = f"\\{stem}" if stem in _GREEK else stem
@@ -112,6 +121,27 @@ class HandoutTextPrinter(StrPrinter):
         record = functions.of(expr)
         name = record.text if record is not None else expr.func.__name__
         return "%s(%s)" % (name, self.stringify(expr.args, ", "))
+
+
+_SUBSCRIPTS = {chr(0x2080 + d): str(d) for d in range(10)}
+_SUPERSCRIPTS = {"⁽": "(", "⁾": ")", "¹": "1", "²": "2", "³": "3"} | {
+    chr(0x2070 + d): str(d) for d in (0, 4, 5, 6, 7, 8, 9)
+}
+
+
+def index_runs(text: str) -> list[tuple[str, str]]:
+    """Readable text split into runs of ("", plain), ("sub", digits) and ("sup", digits), for
+    pictures that set indices themselves (`a₁⁽²⁾` → a, sub 1, sup (2))."""
+    runs: list[tuple[str, str]] = []
+    for char in text:
+        kind, shown = ("sub", _SUBSCRIPTS[char]) if char in _SUBSCRIPTS else (
+            ("sup", _SUPERSCRIPTS[char]) if char in _SUPERSCRIPTS else ("", char)
+        )  # fmt: skip
+        if runs and runs[-1][0] == kind:
+            runs[-1] = (kind, runs[-1][1] + shown)
+        else:
+            runs.append((kind, shown))
+    return runs
 
 
 def to_latex(expr: Any) -> str:

@@ -174,11 +174,32 @@ def _product_done(step: r.ProductRule) -> list[Sentence]:
     return [("add up the products: {result}", (("result", step.result),))]
 
 
+# The names of the rules' formulas are math too (f(g), f'(g), (f'g - fg')/g^2): set in math
+# with the expressions, never as prose with a straight apostrophe.
+_F, _G = sp.Symbol("f"), sp.Symbol("g")
+_QUOTIENT = sp.Mul(
+    sp.Add(sp.Symbol("f'") * _G, -_F * sp.Symbol("g'"), evaluate=False),
+    sp.Pow(_G, -2, evaluate=False),
+    evaluate=False,
+)
+
+
+def _applied(name: str, argument: sp.Expr) -> sp.Expr:
+    """`f(g)` or `f'(g)` as an expression: a function of that name applied to the argument."""
+    return sp.Function(name)(argument)
+
+
 def _quotient(step: r.QuotientRule) -> list[Sentence]:
     return [
         (
-            "numerator f = {f}, denominator g = {g}; the derivative is (f' g - f g') / g^2",
-            (("f", step.numerator), ("g", step.denominator)),
+            "numerator {f} = {num}, denominator {g} = {den}; the derivative is {rule}",
+            (
+                ("f", _F),
+                ("num", step.numerator),
+                ("g", _G),
+                ("den", step.denominator),
+                ("rule", _QUOTIENT),
+            ),
         )
     ]
 
@@ -186,27 +207,36 @@ def _quotient(step: r.QuotientRule) -> list[Sentence]:
 def _quotient_done(step: r.QuotientRule) -> list[Sentence]:
     if step.tidy_step is not None:  # the tidying step shows the combined formula
         return []
-    return [("combine as (f' g - f g') / g^2: {result}", (("result", step.result),))]
+    return [("combine as {rule}: {result}", (("rule", _QUOTIENT), ("result", step.result)))]
 
 
 def _chain(step: r.ChainRule) -> list[Sentence]:
+    u = step.variable
     return [
         (
-            "let {u} = {inner}: outer function f({u}) = {outer}, inner function {u}({x}) = {inner}",
-            (("u", step.variable), ("inner", step.inner), ("outer", step.outer), ("x", step.wrt)),
+            "let {u} = {inner}: outer function {fu} = {outer}, inner function {ux} = {inner}",
+            (
+                ("u", u),
+                ("inner", step.inner),
+                ("fu", _applied("f", u)),
+                ("outer", step.outer),
+                ("ux", _applied(u.name, step.wrt)),
+            ),
         )
     ]
 
 
 def _chain_done(step: r.ChainRule) -> list[Sentence]:
     product = step.outer_step.result * step.inner_step.result
+    u = step.variable
     return [
         (
-            "multiply f'({u}) by {u}'({x}): {product}; put {u} = {inner} back: {result}",
+            "multiply {fu} by {ux}: {product}; put {u} = {inner} back: {result}",
             (
-                ("u", step.variable),
-                ("x", step.wrt),
+                ("fu", _applied("f'", u)),
+                ("ux", _applied(f"{u.name}'", step.wrt)),
                 ("product", product),
+                ("u", u),
                 ("inner", step.inner),
                 ("result", step.result),
             ),

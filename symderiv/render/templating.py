@@ -34,11 +34,14 @@ class Math(markupsafe.Markup):
     __slots__ = ()
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|$~>])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#+\-.!|$~>])")
 
 
 def escape_markdown(text: str) -> str:
-    """Plain text for Markdown: punctuation Markdown or math would act on gets a backslash."""
+    """Plain text for Markdown: punctuation Markdown or math would act on gets a backslash.
+
+    Parentheses are left alone: with `[` and `]` escaped they make no link, and `\\(` is a math
+    delimiter in Jupyter, MathJax and pandoc's `tex_math_single_backslash`."""
     text = text.replace("\r", " ").replace("\n", " ")
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
@@ -122,11 +125,17 @@ def environment(fmt: str) -> jinja2.Environment:
         Math(line) for line in (printing.latex_lines(expr) if fmt == "latex" else [to_math(expr)])
     ]
     env.filters["derivative"] = lambda expr, wrt: Math(to_math(sp.Derivative(expr, wrt)))
-    # Unicode names for diagrams (Mermaid labels), from the engine's own symbols only.
+    # Unicode names for text diagrams, and ASCII with HTML indices for Mermaid labels (which
+    # converters set verbatim, where LaTeX has no Unicode), from the engine's own symbols only.
     env.filters["unicode"] = lambda expr: Math(printing.to_text(expr))
+    env.filters["mermaid"] = lambda expr: Math(_mermaid_label(printing.to_text(expr)))
     env.filters["anchor"] = lambda label: Math(re.sub(r"[^a-z0-9]+", "-", str(label).lower()))
     env.filters["partial"] = lambda of, wrt: Math(
         _partial_text(of, wrt) if fmt == "text" else _partial_latex(of, wrt)
+    )
+    # ∂z/∂a on one line, for running text and tables, where a stacked fraction is too small.
+    env.filters["slash"] = lambda of, wrt: Math(
+        _partial_text(of, wrt) if fmt == "text" else _partial_slash(of, wrt)
     )
     return env
 
@@ -154,6 +163,20 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 def _partial_latex(of: Any, wrt: Any) -> str:
     return r"\frac{\partial %s}{\partial %s}" % (printing.to_latex(of), printing.to_latex(wrt))
+
+
+def _mermaid_label(text: str) -> str:
+    """`a₁⁽²⁾` as `a<sub>1</sub><sup>(2)</sup>`; any other non-ASCII letter as Mermaid's entity
+    code (`ŷ` is `#375;`), so the block is ASCII."""
+    out = []
+    for kind, run in printing.index_runs(text):
+        plain = "".join(c if c.isascii() else f"#{ord(c)};" for c in run)
+        out.append(f"<{kind}>{plain}</{kind}>" if kind else plain)
+    return "".join(out)
+
+
+def _partial_slash(of: Any, wrt: Any) -> str:
+    return r"\partial %s/\partial %s" % (printing.to_latex(of), printing.to_latex(wrt))
 
 
 def _partial_text(of: Any, wrt: Any) -> str:
