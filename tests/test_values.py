@@ -130,7 +130,7 @@ def test_exact_only_when_every_value_is() -> None:
         ({"W": [[[0.3, 0.1]], [[-0.2]]]}, r"W\[0\]\[0\] has 2 columns .*expected 1"),
         ({"b": [[0.1, 0.2], [0.4]]}, r"b\[0\] has 2 values, expected 1"),
         ({"W": [[0.3], [[-0.2]]]}, r"W\[0\]\[0\] must be a list of 1 columns"),
-        ({"x": [[0.5]]}, r"x\[0\] \(x\): expected a number, got a list"),
+        ({"x": [[[0.5]]]}, r"x\[0\]\[0\] \(x\): expected a number, got a list"),
         ({"y": [True]}, r"y\[0\] \(y\): expected a number, got true"),
         ({"W": [[["abc"]], [[-0.2]]]}, r"W\[0\]\[0\]\[0\] \(w1\): 'abc' is not a number"),
         ({"b": [[float("nan")], [0.4]]}, r"b\[0\]\[0\] \(b1\): nan is not a finite number"),

@@ -3,9 +3,10 @@
 The cost is computed here independently of SymPy and of the engine: NumPy, one matrix product per
 layer, with the numerically stable float64 forms of the activations and costs from their records
 (σ without overflowing `exp`; for a sigmoid output, the binary cross-entropy taken from the input
-sum `z` rather than from a rounded `ŷ`). Each parameter `p` gets its own step
-`h = cbrt(ε)·max(1, |p|)` (rounded so that `p ± h` are exact), which balances the truncation
-error (∝ h²) against rounding (∝ ε|J|/h).
+sum `z` rather than from a rounded `ŷ`). It is the whole training set's cost: the mean of the
+examples' costs plus the L2 term (λ/(2m)) Σ‖W‖² (biases not decayed). Each parameter `p` gets its
+own step `h = cbrt(ε)·max(1, |p|)` (rounded so that `p ± h` are exact), which balances the
+truncation error (∝ h²) against rounding (∝ ε|J|/h).
 
 A gradient passes when `|g − fd| ≤ TOLERANCE · max(|g|, |fd|)` or when the difference is below
 the resolution of the finite difference itself, `RESOLUTION · ε · |J| / h` (a gradient of 1e-12
@@ -27,7 +28,8 @@ from symderiv.core.errors import SymderivError
 from symderiv.core.functions import ACTIVATIONS, get_activation
 from symderiv.core.network import Network
 from symderiv.engine.derivation import Backprop
-from symderiv.numbers.evaluate import checked, evaluate, to_float
+from symderiv.numbers.evaluate import to_float
+from symderiv.numbers.training import evaluate_set, training_set
 from symderiv.numbers.values import Values, display_name, require_concrete_cost
 
 TOLERANCE = 1e-5
@@ -49,11 +51,13 @@ FLOAT_ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
 
 @dataclass(frozen=True)
 class FloatNetwork:
-    """The network as float64 arrays: `W[l]` is (n_l × n_(l−1)), `b[l]` has n_l entries."""
+    """The network as float64 arrays: `W[l]` is (n_l × n_(l−1)), `b[l]` has n_l entries; `x`
+    and `y` hold one row per training example, and `l2` is λ."""
 
     network: Network
     x: Array
     y: Array
+    l2: float = 0.0
 
     def split(self, theta: Array) -> list[tuple[Array, Array]]:
         """The flat parameter vector (in `network.parameters` order) as (W, b) per layer."""
@@ -66,18 +70,26 @@ class FloatNetwork:
         return layers
 
     def cost(self, theta: Array) -> float:
-        """J at the parameters `theta`, computed stably in float64 (inf or nan if it is not)."""
+        """J at the parameters `theta`, computed stably in float64 (inf or nan if it is not):
+        the mean of the examples' costs, plus the L2 term."""
+        layers = self.split(theta)
+        m = len(self.x)
+        with np.errstate(all="ignore"):
+            total = sum(self.example_cost(layers, x, y) for x, y in zip(self.x, self.y))
+            decay = self.l2 / (2 * m) * sum(float(np.sum(w * w)) for w, _ in layers)
+            return float(total / m + decay)
+
+    def example_cost(self, layers: list[tuple[Array, Array]], x: Array, y: Array) -> float:
+        """One example's cost, one vector per layer."""
         spec = self.network.spec
         hidden = _float_activation(spec.hidden_activation)
         output = _float_activation(spec.output_activation)
-        a = self.x
-        layers = self.split(theta)
+        a = x
         z = a
-        with np.errstate(all="ignore"):
-            for index, (w, b) in enumerate(layers, start=1):
-                z = w @ a + b
-                a = output(z) if index == len(layers) else hidden(z)
-            return _float_cost(spec.cost, spec.output_activation, self.y, a, z)
+        for index, (w, b) in enumerate(layers, start=1):
+            z = w @ a + b
+            a = output(z) if index == len(layers) else hidden(z)
+        return _float_cost(spec.cost, spec.output_activation, y, a, z)
 
 
 def _float_activation(name: str) -> Callable[[Array], Array]:
@@ -120,6 +132,7 @@ class GradCheck:
     cost: float
     tolerance: float
     notes: tuple[str, ...]
+    training: str = ""  # what J averages over, e.g. " (the mean over 3 examples + the L2 term)"
 
     @property
     def passed(self) -> bool:
@@ -131,17 +144,18 @@ class GradCheck:
 
 
 def float_network(network: Network, values: Values) -> tuple[FloatNetwork, Array]:
-    """The network and its parameter vector at `values`, in float64."""
-    point = values.point
-    x = np.array([to_float(point[s], display_name(s)) for s in network.inputs])
-    y = np.array([to_float(point[s], display_name(s)) for s in network.targets])
-    theta = np.array([to_float(point[p], display_name(p)) for p in network.parameters])
-    return FloatNetwork(network, x, y), theta
+    """The network, its training set and its parameter vector at `values`, in float64."""
+    examples = values.examples(network)
+    x = np.array([[to_float(e[s], display_name(s)) for s in network.inputs] for e in examples])
+    y = np.array([[to_float(e[s], display_name(s)) for s in network.targets] for e in examples])
+    theta = np.array([to_float(values.point[p], display_name(p)) for p in network.parameters])
+    return FloatNetwork(network, x, y, float(network.spec.l2)), theta
 
 
 def symbolic_gradients(backprop: Backprop, values: Values) -> dict[sp.Symbol, float]:
-    """The engine's gradients at `values` (exact, or at 30 digits), as floats."""
-    evaluation = checked(backprop, evaluate(backprop, dict(values.point)))
+    """The engine's training-set gradients at `values` (exact, or at 30 digits), as floats."""
+    data = training_set(backprop.network, values)
+    evaluation = evaluate_set(backprop, values.point, data)
     return {p: to_float(g, f"∂J/∂{display_name(p)}") for p, g in evaluation.gradients.items()}
 
 
@@ -191,28 +205,39 @@ def check_gradients(backprop: Backprop, values: Values, tolerance: float = TOLER
             )
         error, ok = compare(derived[parameter], numeric, step, scale, tolerance)
         checks.append(ParameterCheck(parameter, derived[parameter], numeric, step, error, ok))
-    return GradCheck(tuple(checks), cost, tolerance, _notes(floats, theta))
+    return GradCheck(tuple(checks), cost, tolerance, _notes(floats, theta), _training(floats))
+
+
+def _training(floats: FloatNetwork) -> str:
+    """What the cost is over, when it is not one example's."""
+    m = len(floats.x)
+    parts = [f"the mean over {m} examples"] if m > 1 else []
+    if floats.l2:
+        parts.append(f"the L2 term with λ = {floats.l2:g}")
+    return f" ({' + '.join(parts)})" if parts else ""
 
 
 def _notes(floats: FloatNetwork, theta: Array) -> tuple[str, ...]:
     """Warn when an input sum sits within a finite-difference step of its activation's kink."""
     spec = floats.network.spec
     layers = floats.split(theta)
-    notes = []
-    a = floats.x
-    for index, (w, b) in enumerate(layers, start=1):
-        z = w @ a + b
-        name = spec.output_activation if index == len(layers) else spec.hidden_activation
-        kink = get_activation(name).kink
-        if kink is not None:
-            distance = np.abs(z - kink)
-            if np.any(distance < 1e-4 * max(1.0, float(np.max(np.abs(theta))))):
-                notes.append(
-                    f"layer {index}: an input sum is within {float(np.min(distance)):.1e} of "
-                    f"{get_activation(name).text}'s kink at {kink:g}, where finite differences "
-                    "are unreliable."
-                )
-        a = _float_activation(name)(z)
+    notes: list[str] = []
+    for number, x in enumerate(floats.x, start=1):
+        where = f"example {number}, " if len(floats.x) > 1 else ""
+        a = x
+        for index, (w, b) in enumerate(layers, start=1):
+            z = w @ a + b
+            name = spec.output_activation if index == len(layers) else spec.hidden_activation
+            kink = get_activation(name).kink
+            if kink is not None:
+                distance = np.abs(z - kink)
+                if np.any(distance < 1e-4 * max(1.0, float(np.max(np.abs(theta))))):
+                    notes.append(
+                        f"{where}layer {index}: an input sum is within "
+                        f"{float(np.min(distance)):.1e} of {get_activation(name).text}'s kink at "
+                        f"{kink:g}, where finite differences are unreliable."
+                    )
+            a = _float_activation(name)(z)
     return tuple(notes)
 
 
@@ -220,7 +245,7 @@ def format_report(result: GradCheck, source: str = "the given values") -> str:
     """The check as a table a terminal shows well, ending in one PASS or FAIL line."""
     width = max(len("parameter"), *(len(c.name) for c in result.checks))
     lines = [
-        f"gradient check at {source}: J = {result.cost:.6g}",
+        f"gradient check at {source}: J = {result.cost:.6g}{result.training}",
         f"central differences in float64, h = cbrt(ε)·max(1, |p|); pass when the relative "
         f"error ≤ {result.tolerance:.0e}",
         "",

@@ -11,6 +11,12 @@ input, target, weight and bias (`learning_rate` is optional); otherwise the defa
 (`x`, `y`, `w1`, `b2` in a chain network; `x_1`, `y_2`, `w2_1_3`, `b1_2` in a wider one; `eta`
 for the learning rate).
 
+A training set: `x` and `y` in the table may be lists of examples, one inner list each
+(`x = [[0.5, 0.1], [0.2, 0.3]]`); a flat list is one example. The number of examples m is the
+number of inner lists, which x and y must agree on; the spec's `examples` must then be 1 (let the
+values decide) or that same m. `--values` names the symbols of the first example. The defaults
+give the spec's `examples` examples, the later ones continuing the input and target cycles.
+
 Defaults, chosen so that the seed 1-1-1 network reads x = 0.5, y = 1, w1 = 0.3, b1 = 0.1,
 w2 = −0.2, b2 = 0.4, η = 0.5: inputs cycle through INPUT_CYCLE, targets through TARGET_CYCLE, the
 weights (in the order `network.parameters` lists them) through WEIGHT_CYCLE, the biases through
@@ -35,6 +41,7 @@ import sympy as sp
 from symderiv.core import naming
 from symderiv.core.errors import SymderivError, did_you_mean
 from symderiv.core.network import Network
+from symderiv.core.spec import MAX_EXAMPLES
 from symderiv.numbers.evaluate import PRECISION, point_from_lists
 
 INPUT_CYCLE = ("0.5", "-0.3", "0.8", "-0.6", "0.1")
@@ -60,16 +67,33 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 @dataclass(frozen=True)
 class Values:
-    """Every input, target, weight and bias of one network, the learning rate, and their source."""
+    """Every weight and bias of one network, the inputs and targets of each training example, the
+    learning rate, and their source.
+
+    `point` holds the parameters and the first example's inputs and targets (so a one-example
+    set is just `point`); `later` holds the inputs and targets of examples 2 … m.
+    """
 
     point: Mapping[sp.Symbol, sp.Expr]
     learning_rate: sp.Expr
     source: str  # "the defaults" or "the spec's [values] table", and whether flags changed it
+    later: tuple[Mapping[sp.Symbol, sp.Expr], ...] = ()
+
+    @property
+    def m(self) -> int:
+        """The number of training examples."""
+        return 1 + len(self.later)
 
     @property
     def exact(self) -> bool:
         """No decimal anywhere: results are exact (as long as the arithmetic stays rational)."""
-        return all(not v.has(sp.Float) for v in (*self.point.values(), self.learning_rate))
+        numbers = (*self.point.values(), *(v for e in self.later for v in e.values()))
+        return all(not v.has(sp.Float) for v in (*numbers, self.learning_rate))
+
+    def examples(self, network: Network) -> tuple[dict[sp.Symbol, sp.Expr], ...]:
+        """Each example's inputs and targets, the first example first."""
+        data = (*network.inputs, *network.targets)
+        return ({s: self.point[s] for s in data}, *(dict(e) for e in self.later))
 
 
 def parse_number(text: str, where: str) -> sp.Expr:
@@ -122,20 +146,30 @@ def number_from_toml(raw: Any, where: str) -> sp.Expr:
 
 
 def default_values(network: Network) -> Values:
-    """The documented defaults for any network (see the module docstring)."""
+    """The documented defaults for any network (see the module docstring), with as many
+    examples as the spec's `examples`."""
     weights = [p for node in network.nodes for p in node.weights]
     biases = [node.bias for node in network.nodes]
-    point: dict[sp.Symbol, sp.Expr] = {}
+    m = network.spec.examples
+    inputs = [s for _ in range(m) for s in network.inputs]
+    targets = [s for _ in range(m) for s in network.targets]
+    numbers: list[tuple[sp.Symbol, sp.Expr]] = []
     for symbols, texts in (
-        (network.inputs, INPUT_CYCLE),
-        (network.targets, TARGET_CYCLE),
+        (inputs, INPUT_CYCLE),
+        (targets, TARGET_CYCLE),
         (weights, WEIGHT_CYCLE),
         (biases, BIAS_CYCLE),
     ):
         for symbol, text in zip(symbols, islice(cycle(texts), len(symbols))):
-            point[symbol] = parse_number(text, symbol.name)
+            numbers.append((symbol, parse_number(text, symbol.name)))
+    n_in, n_out = len(network.inputs), len(network.targets)
+    x = [numbers[i * n_in : (i + 1) * n_in] for i in range(m)]
+    y = [numbers[m * n_in + i * n_out : m * n_in + (i + 1) * n_out] for i in range(m)]
+    point = dict(numbers[m * (n_in + n_out) :])
+    point.update({**dict(x[0]), **dict(y[0])})
     ordered = {s: point[s] for s in network.base_variables}
-    return Values(ordered, parse_number(DEFAULT_LEARNING_RATE, "eta"), "the defaults")
+    later = tuple({**dict(x[i]), **dict(y[i])} for i in range(1, m))
+    return Values(ordered, parse_number(DEFAULT_LEARNING_RATE, "eta"), "the defaults", later)
 
 
 def values_from_table(network: Network, table: Any, source: str = "[values]") -> Values:
@@ -151,32 +185,80 @@ def values_from_table(network: Network, table: Any, source: str = "[values]") ->
             f"{source} lacks {', '.join(missing)}: give x, y, W and b "
             "(one list per layer, W[l][j][k] for input k into node j of layer l + 1)."
         )
-    x = _as_list(table["x"], network.inputs)
-    y = _as_list(table["y"], network.targets)
+    xs = _examples(table["x"], network.inputs, "x", source)
+    ys = _examples(table["y"], network.targets, "y", source)
+    if len(xs) != len(ys):
+        raise SymderivError(
+            f"{source}: x gives {_count(len(xs))} and y gives {_count(len(ys))}: give one list "
+            "of targets per list of inputs."
+        )
     try:
-        raw = point_from_lists(network, x, y, table["W"], table["b"])
+        raw = point_from_lists(network, xs[0], ys[0], table["W"], table["b"])
     except SymderivError as err:
         raise SymderivError(f"{source}: {err}") from None
-    places = _places(network)
+    places = _places(network, batch=_nested(table["x"]))
     point = {s: number_from_toml(raw[s], f"{source} {places[s]}") for s in network.base_variables}
+    later = tuple(
+        {
+            s: number_from_toml(raw_value, f"{source} {name}[{i}][{k}] ({s.name})")
+            for name, symbols, lists in (("x", network.inputs, xs), ("y", network.targets, ys))
+            for k, (s, raw_value) in enumerate(zip(symbols, lists[i]))
+        }
+        for i in range(1, len(xs))
+    )
     rate: Any = table.get("learning_rate", DEFAULT_LEARNING_RATE)
     learning_rate = _learning_rate(
         number_from_toml(rate, f"{source} learning_rate"), f"{source} learning_rate"
     )
-    return Values(point, learning_rate, "the spec's [values] table")
+    return Values(point, learning_rate, "the spec's [values] table", later)
 
 
-def _as_list(raw: Any, symbols: Sequence[sp.Symbol]) -> Any:
-    """`x = 0.5` is accepted for `x = [0.5]` when the network has one input (or output)."""
+def _count(m: int) -> str:
+    return f"{m} example" if m == 1 else f"{m} examples"
+
+
+def _nested(raw: Any) -> bool:
+    """Whether `x` (or `y`) is given as one list per example."""
+    return (
+        isinstance(raw, (list, tuple))
+        and bool(raw)
+        and all(isinstance(e, (list, tuple)) for e in raw)
+    )
+
+
+def _examples(raw: Any, symbols: Sequence[sp.Symbol], name: str, source: str) -> list[Any]:
+    """`x` (or `y`) as a list of examples: a list of lists is one example per inner list, a flat
+    list is one example, and a single number is accepted for `[number]` when the network has one
+    input (or output). Each example's width is checked here, saying which one is wrong."""
+    if _nested(raw):
+        if len(raw) > MAX_EXAMPLES:
+            raise SymderivError(
+                f"{source}: {name} gives {len(raw)} examples, more than the limit of "
+                f"{MAX_EXAMPLES}."
+            )
+        for i, example in enumerate(raw):
+            if len(example) != len(symbols):
+                raise SymderivError(
+                    f"{source}: {name}[{i}] (example {i + 1}) has {len(example)} values, "
+                    f"expected {len(symbols)}."
+                )
+        return list(raw)
+    if isinstance(raw, (list, tuple)) and any(isinstance(e, (list, tuple)) for e in raw):
+        raise SymderivError(
+            f"{source}: {name} mixes lists and numbers: write one flat list for one example, "
+            f"or one list per example such as [[…], […]]."
+        )
     if len(symbols) == 1 and not isinstance(raw, (list, tuple, Mapping)):
-        return [raw]
-    return raw
+        return [[raw]]
+    return [raw]
 
 
-def _places(network: Network) -> dict[sp.Symbol, str]:
-    """Where each symbol sits in the `x, y, W, b` lists, for error messages: `W[1][0][2]`."""
-    places = {s: f"x[{k}]" for k, s in enumerate(network.inputs)}
-    places.update({s: f"y[{j}]" for j, s in enumerate(network.targets)})
+def _places(network: Network, *, batch: bool = False) -> dict[sp.Symbol, str]:
+    """Where each symbol sits in the `x, y, W, b` lists, for error messages: `W[1][0][2]`
+    (`x[0][1]` for the first example of a training set)."""
+    first = "[0]" if batch else ""
+    places = {s: f"x{first}[{k}]" for k, s in enumerate(network.inputs)}
+    places.update({s: f"y{first}[{j}]" for j, s in enumerate(network.targets)})
     for i, layer in enumerate(network.layers):
         for j, node in enumerate(layer):
             places.update({w: f"W[{i}][{j}][{k}]" for k, w in enumerate(node.weights)})
@@ -215,9 +297,16 @@ def parse_values_flag(text: str) -> dict[str, sp.Expr]:
 
 
 def resolve_values(network: Network, table: Any = None, flag: str | None = None) -> Values:
-    """The values a command works with: the `[values]` table or the defaults, then `--values`."""
+    """The values a command works with: the `[values]` table or the defaults, then `--values`
+    (which names the first example's inputs and targets)."""
     require_concrete_cost(network)
     base = values_from_table(network, table) if table is not None else default_values(network)
+    wanted = network.spec.examples
+    if wanted not in (1, base.m):
+        raise SymderivError(
+            f"the spec says examples = {wanted} but [values] gives {_count(base.m)}: make them "
+            "agree, or leave examples at 1 to let the values decide."
+        )
     if flag is None:
         return base
     given = parse_values_flag(flag)
@@ -231,7 +320,7 @@ def resolve_values(network: Network, table: Any = None, flag: str | None = None)
             point[by_name[name]] = number
         else:
             raise SymderivError("--values: " + _unknown_name(name, [*by_name, "eta"]))
-    return Values(point, learning_rate, f"{base.source}, changed on the command line")
+    return Values(point, learning_rate, f"{base.source}, changed on the command line", base.later)
 
 
 def _unknown_name(name: str, valid: list[str]) -> str:

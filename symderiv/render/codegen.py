@@ -4,6 +4,9 @@ The backward pass is written the way a lecture writes it: one delta per layer, o
 each gradient read off a delta (`delta2 = 2 * (yhat - y) * yhat * (1 - yhat)  # δ₂ = ∂J/∂z₂`).
 Chain networks (one node per layer) get one scalar variable per quantity, named as in the
 handout; wider networks get one NumPy array per layer (`W[l]` matrices, `z1`, `delta2` vectors).
+`gradients(x, y, W, b, l2=0.0)` takes a training set (one row of x and y per example, a flat list
+being one example), runs the per-example forward and backward pass on each, and returns the mean
+cost and gradients with L2 weight decay on the weights.
 
 Every name in the generated code comes from the engine's validated symbol names (checked again
 here before printing); nothing the user typed reaches the module. The text is rendered from
