@@ -145,8 +145,8 @@ def test_seed_example_reads_as_the_lecture() -> None:
         "∂ŷ/∂z₂ = ŷ·(1 − ŷ) = 0.5714·(1 − 0.5714) = 0.2449",
         "δ₂ = 2·(ŷ − y)·ŷ·(1 − ŷ) = 2·(0.5714 − 1)·0.5714·(1 − 0.5714) = −0.2099",
         "δ₁ = δ₂·w₂·a₁·(1 − a₁) = (−0.2099)·(−0.2)·0.5622·(1 − 0.5622) = 0.01033",
-        "∂J/∂w₂ = δ₂·a₁ = (−0.2099)·0.5622 = −0.118",
-        "w₂ ← w₂ − η·∂J/∂w₂ = −0.2 − 0.5·(−0.118) = −0.141",
+        "∂J/∂w₂ = δ₂·a₁ = (−0.2099)·0.5622 = −0.1180",  # a rounded value keeps its digits
+        "w₂ ← w₂ − η·∂J/∂w₂ = −0.2 − 0.5·(−0.1180) = −0.1410",
     ):
         assert line in out, line
 
@@ -187,10 +187,10 @@ def test_negative_numbers_keep_their_parentheses() -> None:
 @pytest.mark.parametrize(
     ("value", "digits", "text"),
     [
-        (sp.Float("0.61999", 30), 4, "0.62"),
+        (sp.Float("0.61999", 30), 4, "0.6200"),  # rounded: its four digits shown
         (sp.Float("-0.1790123", 30), 3, "-0.179"),
         (sp.Float("123456.7", 30), 4, "1.235e5"),
-        (sp.Float("99999.4", 30), 4, "1e5"),
+        (sp.Float("99999.4", 30), 4, "1.000e5"),
         (sp.Float("0.00012345", 30), 3, "0.000123"),
         (sp.Float("0.0000123", 30), 3, "1.23e-5"),
         (sp.Float("0", 30), 4, "0"),
@@ -304,7 +304,7 @@ def test_digits_option() -> None:
     _, out, _ = run(example_command, "--digits", "2")
     assert "ŷ = σ(z₂) = σ(0.29) = 0.57" in out
     _, out, _ = run(example_command, "--digits", "8")
-    assert "ŷ = σ(z₂) = σ(0.2875647) = 0.57139983" in out
+    assert "ŷ = σ(z₂) = σ(0.28756470) = 0.57139983" in out
 
 
 def test_saturated_sigmoid_is_flagged_not_hidden() -> None:
@@ -449,3 +449,16 @@ def test_markdown_partial_renders_with_katex() -> None:
         realtools.assert_markdown_math_ok(markdown)
         if example.steps > 1:
             assert f"]({example.plot_file})" in markdown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("-0.117999999", "-0.1180"),
+        ("0.5", "0.5"),
+        ("0.30000000001", "0.3000"),
+        ("2.5e-7", "2.5e-7"),
+    ],
+)
+def test_a_rounded_number_keeps_its_promised_digits(value: str, shown: str) -> None:
+    assert format_number(sp.Float(value, 30), 4) == shown

@@ -30,7 +30,8 @@ def format_number(value: sp.Expr, digits: int) -> str:
     """Text of a number: a short fraction as `p/q`, anything else to `digits` significant digits.
 
     Plain decimals from 1e-4 up to where rounding would need trailing zeros (`0.6215`, `-12.5`),
-    scientific beyond (`1.2e-7`, `1.235e5` rather than a falsely precise `123500`).
+    scientific beyond (`1.2e-7`, `1.235e5` rather than a falsely precise `123500`). A rounded
+    value shows all its digits, trailing zeros included (`-0.1180`).
     """
     if value.is_Rational and _fraction_digits(value) <= MAX_FRACTION_DIGITS:
         return str(value)
@@ -41,10 +42,14 @@ def format_number(value: sp.Expr, digits: int) -> str:
         return "0"
     mantissa, exponent = format(exact, f".{digits - 1}e").split("e")
     power = int(exponent)
+    # A rounded value keeps its trailing zeros (−0.1180: four digits promised, four shown); a
+    # value the digits show exactly drops them (0.5, not 0.5000).
+    shown = Decimal(f"{mantissa}e{power}")
+    rounded = shown != Decimal(format(exact, ".14e"))  # beyond a float's own noise
     if -4 <= power < digits:
-        text = format(Decimal(f"{mantissa}e{power}"), "f")
-        return _strip_zeros(text)
-    return f"{_strip_zeros(mantissa)}e{power}"
+        text = format(shown, "f")
+        return text if rounded else _strip_zeros(text)
+    return f"{mantissa if rounded else _strip_zeros(mantissa)}e{power}"
 
 
 def _strip_zeros(text: str) -> str:
