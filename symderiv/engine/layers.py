@@ -14,16 +14,17 @@ and, for a training set of m examples stacked as columns, the same with X, A^l, 
 average 1/m (plus the weight decay (λ/m) W^l when λ > 0).
 
 Each equation is data: both sides as SymPy matrix expressions, the shapes of both sides, and the
-reason it holds (a key the templates turn into a sentence). Sizes are symbols (n_l, m), so SymPy
-checks every product and sum as it is built, and each equation checks that its sides agree: a
-missing transpose is an error even where the sizes happen to be equal. The work and the size of
-the result grow with the number of layers only. `explicit` writes an equation out entry by entry
-in the scalar engine's symbols: the tests hold the two forms to each other with it.
+reason it holds (a key the templates turn into a sentence). Sizes are symbols (n_l, m): every
+product and sum is checked as the shapes are taken, and each equation checks that its sides
+agree, so a missing transpose is an error even where the sizes happen to be equal. The work and
+the size of the result grow with the number of layers only. `explicit` writes an equation out
+entry by entry in the scalar engine's symbols: the tests hold the two forms to each other with it.
 """
 
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -151,7 +152,40 @@ class Shape:
 
 
 class ShapeMismatch(ValueError):
-    """The two sides of an equation have different shapes: the equation is wrong."""
+    """A product, sum or equation whose shapes do not fit: the expression is wrong."""
+
+
+def shape_of(expr: Any) -> tuple[sp.Expr, sp.Expr]:
+    """The shape of `expr`, every product, sum and elementwise product in it checked.
+
+    Sizes are compared as symbols: `W^(2) δ^(2)` with W^(2) n_2 × n_1 is refused even when n_1
+    and n_2 happen to be equal (SymPy itself lets symbolic sizes through). A scalar is 1 × 1.
+    """
+    if isinstance(expr, sp.MatMul):
+        shapes = [shape_of(arg) for arg in expr.args if arg.is_Matrix]
+        for (_, cols), (rows, _) in itertools.pairwise(shapes):
+            if cols != rows:
+                raise ShapeMismatch(f"cannot multiply: {cols} columns by {rows} rows in {expr}")
+        return shapes[0][0], shapes[-1][1]
+    if isinstance(expr, (sp.MatAdd, sp.HadamardProduct)):
+        shapes = [shape_of(arg) for arg in expr.args]
+        if len(set(shapes)) > 1:
+            raise ShapeMismatch(f"shapes {shapes} differ in {expr}")
+        return shapes[0]
+    if isinstance(expr, sp.Transpose):
+        rows, cols = shape_of(expr.arg)
+        return cols, rows
+    if isinstance(expr, Applied):
+        return shape_of(expr.arg)
+    if isinstance(expr, DiagMatrix):
+        rows, cols = shape_of(expr.args[0])
+        if cols != 1:
+            raise ShapeMismatch(f"diag of a {rows} × {cols} matrix, not a column")
+        return rows, rows
+    if isinstance(expr, MatrixExpr):
+        rows, cols = expr.shape
+        return sp.sympify(rows), sp.sympify(cols)
+    return sp.S.One, sp.S.One
 
 
 @dataclass(frozen=True)
@@ -237,6 +271,12 @@ class LayerDerivation:
         """The value of every size symbol: n_l for each layer, m and L."""
         return _sizes(self.spec)
 
+    @property
+    def constants(self) -> dict[sp.Symbol, sp.Expr]:
+        """The value of every symbol that stands for a number of the spec: sizes, and λ."""
+        l2 = self.spec.l2
+        return {**self.sizes, DECAY: sp.Rational(l2.numerator, l2.denominator)}
+
 
 def _sizes(spec: NetworkSpec) -> dict[sp.Symbol, int]:
     values: dict[sp.Symbol, int] = {size(layer): n for layer, n in enumerate(spec.layers)}
@@ -296,8 +336,7 @@ class _Builder:
         return Equation(label, layer, lhs, rhs, reason, self.shape(lhs), self.shape(rhs))
 
     def shape(self, expr: Any) -> Shape:
-        rows, cols = expr.shape if isinstance(expr, MatrixExpr) else (sp.S.One, sp.S.One)
-        rows, cols = sp.sympify(rows), sp.sympify(cols)
+        rows, cols = shape_of(expr)
         return Shape(
             rows, cols, (int(rows.xreplace(self.numbers)), int(cols.xreplace(self.numbers)))
         )
@@ -479,7 +518,9 @@ def explicit(expr: Any, values: Mapping[Any, Any], derivation: LayerDerivation) 
         term = total.function
         return sp.Add(*(term.xreplace({term.matrix: s.weights}) for s in derivation.layers))
 
-    expr = expr.replace(lambda e: isinstance(e, sp.Sum) and e.variables == (LAYER,), unrolled)
-    replaced = expr.xreplace({**values, **derivation.sizes})
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.Sum) and tuple(e.variables) == (LAYER,), unrolled
+    )
+    replaced = expr.xreplace({**values, **derivation.constants})
     result = replaced.doit()
     return sp.ImmutableMatrix(result) if isinstance(result, (MatrixExpr, sp.MatrixBase)) else result
