@@ -9,6 +9,7 @@ from pathlib import Path
 
 from symderiv.api import render_derivation
 from symderiv.core.spec import NetworkSpec
+from tests.regen_golden_handout import write_golden
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "derive"
 
@@ -31,10 +32,7 @@ def golden_texts() -> dict[str, str]:
 
 
 def main() -> None:
-    GOLDEN.mkdir(parents=True, exist_ok=True)
-    for name, text in golden_texts().items():
-        (GOLDEN / name).write_text(text, encoding="utf-8")
-        print(f"wrote {GOLDEN / name}")
+    write_golden(GOLDEN, golden_texts())
 
 
 if __name__ == "__main__":

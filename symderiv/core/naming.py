@@ -167,34 +167,29 @@ def matrix_name(stem: str, layer: int | str | None = None) -> str:
     return stem if layer is None else f"{stem}{layer}"
 
 
-def _matrix_parts(name: str) -> tuple[str, str] | None:
+def _matrix_written(name: str) -> tuple[str, str] | None:
+    """(LaTeX, text) for a layer's vector or matrix, or None when `name` is not one."""
+    if name in MATRIX_FIXED:
+        return MATRIX_FIXED[name]
     match = _MATRIX_NAME.match(name)
-    return None if match is None else (match["stem"], match["layer"])
+    if match is None:
+        return None
+    stem, layer = match["stem"], match["layer"]
+    sup = _ANY_LAYER_TEXT if layer == "l" else f"({layer})".translate(SUPERSCRIPT_DIGITS)
+    latex, text = MATRIX_LAYERED[stem[-1] if stem in MATRIX_GRADIENTS else stem]
+    latex, text = f"{latex}^{{({layer})}}", text + sup
+    if stem in MATRIX_GRADIENTS:
+        return rf"\frac{{\partial J}}{{\partial {latex}}}", f"∂J/∂{text}"
+    return latex, text
 
 
 def matrix_latex_name(name: str) -> str | None:
     """LaTeX for a layer's vector or matrix (`W^{(2)}`, `\\delta^{(1)}`), or None."""
-    if name in MATRIX_FIXED:
-        return MATRIX_FIXED[name][0]
-    parts = _matrix_parts(name)
-    if parts is None:
-        return None
-    stem, layer = parts
-    if stem in MATRIX_GRADIENTS:
-        of = MATRIX_LAYERED[stem[-1]][0]
-        return rf"\frac{{\partial J}}{{\partial {of}^{{({layer})}}}}"
-    return f"{MATRIX_LAYERED[stem][0]}^{{({layer})}}"
+    written = _matrix_written(name)
+    return None if written is None else written[0]
 
 
 def matrix_text_name(name: str) -> str | None:
     """Readable Unicode for a layer's vector or matrix (`W⁽²⁾`, `∂J/∂b⁽¹⁾`), or None."""
-    if name in MATRIX_FIXED:
-        return MATRIX_FIXED[name][1]
-    parts = _matrix_parts(name)
-    if parts is None:
-        return None
-    stem, layer = parts
-    sup = _ANY_LAYER_TEXT if layer == "l" else f"({layer})".translate(SUPERSCRIPT_DIGITS)
-    if stem in MATRIX_GRADIENTS:
-        return f"∂J/∂{MATRIX_LAYERED[stem[-1]][1]}{sup}"
-    return MATRIX_LAYERED[stem][1] + sup
+    written = _matrix_written(name)
+    return None if written is None else written[1]

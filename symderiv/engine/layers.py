@@ -102,6 +102,15 @@ class Applied(MatrixExpr):
     def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
         return self._scalar(self.arg[i, j])
 
+    def _sympystr(self, printer: Any) -> str:
+        """`sigmoid(z1)`, `sigmoid'(z1)` (the prime as the checker reads it), unless the
+        printer writes it its own way."""
+        own = getattr(printer, "_print_Applied", None)
+        if own is not None:
+            return str(own(self))
+        prime = "'" if self.order else ""
+        return f"{self.args[0].name}{prime}({printer._print(self.arg)})"
+
     def doit(self, **hints: Any) -> Any:
         arg = self.arg.doit(**hints) if hints.get("deep", True) else self.arg
         if isinstance(arg, sp.MatrixBase) and not self.record.coupled:

@@ -204,10 +204,6 @@ class PlainPrinter(StrPrinter):
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
         super().__init__({"order": "none", **(settings or {})})
 
-    def _print_Applied(self, expr: Any) -> str:
-        prime = "'" if expr.order else ""
-        return f"{expr.record.name}{prime}({self._print(expr.arg)})"
-
     def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
         return f"OneMatrix({self._print(expr.rows)}, {self._print(expr.cols)})"
 
