@@ -162,22 +162,105 @@ def select_gradients(backprop: Backprop, param: str) -> list[Gradient]:
     return [backprop.gradient(param.strip())]
 
 
-def render_derivation(spec: NetworkSpec | None, param: str = "all", fmt: str = "text") -> str:
-    """The chain-rule derivation of `param` (or all parameters) as text, LaTeX or Markdown.
+DERIVE_FORMATS = ("text", "latex", "markdown", "json")
+MATRIX_TITLE = "Back-propagation, layer by layer"
 
-    LaTeX and Markdown give the handout's sections for those gradients, as a fragment.
+
+def render_derivation(
+    spec: NetworkSpec | None,
+    param: str = "all",
+    fmt: str = "text",
+    *,
+    form: str | None = None,
+    expand: bool = False,
+) -> str:
+    """The derivation of `param` (or all parameters) as text, LaTeX, Markdown or JSON.
+
+    `form` is `scalar` (node by node: deltas and gradients), `matrix` (the layer equations
+    BP1–BP4 with their shapes) or `both`; by default scalar for a chain network and both for a
+    wider one. With every parameter, each delta is shown once and each gradient in delta form;
+    expanded forms are shown for small selections, or for any with `expand`. LaTeX and Markdown
+    give the handout's sections for the scalar form, as a fragment.
     """
-    from symderiv.render.derive_text import derive_text
-    from symderiv.render.templating import render
+    from symderiv.core.errors import SymderivError, did_you_mean
+    from symderiv.render.derive_text import FORMS, default_form
+
+    spec = spec or NetworkSpec()
+    if fmt not in DERIVE_FORMATS:
+        raise SymderivError(did_you_mean("format", fmt, DERIVE_FORMATS))
+    form = default_form(spec) if form is None else form
+    if form not in FORMS:
+        raise SymderivError(did_you_mean("form", form, FORMS))
+    every = param.strip().lower() == "all"
+    matrix = None
+    if form != "scalar":
+        from symderiv.engine.layers import derive_layers
+
+        matrix = derive_layers(spec)
+    if form == "matrix":
+        if not every:
+            _check_parameter(spec, param)
+        return _render_matrix(spec, matrix, fmt, form)
 
     backprop = derive_spec(spec)
     gradients = select_gradients(backprop, param)
-    if fmt == "text":
-        return render("text", "derive.txt.jinja", derivation=derive_text(backprop, gradients))
+    if fmt in ("text", "json"):
+        from symderiv.render.derive_text import derive_view
+
+        view = derive_view(backprop, gradients, matrix, every=every, expand=expand)
+        if fmt == "json":
+            from symderiv.render.derive_json import derive_json
+
+            return derive_json(view, spec, form)
+        from symderiv.render.templating import render
+
+        return render("text", "derive.txt.jinja", derivation=view)
     from symderiv.render.handout import build_handout
 
     handout = build_handout(backprop, gradients=gradients)
-    return render_handout(handout, "md" if fmt == "markdown" else "tex", fragment=True)
+    if matrix is None:
+        return render_handout(handout, "md" if fmt == "markdown" else "tex", fragment=True)
+    return _render_both(handout, matrix, fmt)
+
+
+def _check_parameter(spec: NetworkSpec, param: str) -> None:
+    """Refuse a parameter the network does not have (the matrix form alone names none)."""
+    from symderiv.core.errors import SymderivError, did_you_mean
+    from symderiv.core.network import build_network
+
+    names = [p.name for p in build_network(spec).parameters]
+    if param.strip() not in names:
+        raise SymderivError(did_you_mean("parameter", param.strip(), names))
+
+
+def _render_matrix(spec: NetworkSpec, matrix: Any, fmt: str, form: str) -> str:
+    """The matrix form alone, in `fmt`."""
+    from symderiv.render.templating import render
+
+    if fmt == "json":
+        from symderiv.render.derive_json import derive_json
+        from symderiv.render.derive_text import DeriveText
+
+        return derive_json(DeriveText(None, (), matrix), spec, form)
+    if fmt == "text":
+        from symderiv.render.derive_text import DeriveText
+
+        return render("text", "derive.txt.jinja", derivation=DeriveText(None, (), matrix))
+    title = {"title": MATRIX_TITLE}
+    if fmt == "markdown":
+        return render("markdown", "derive_matrix.md.jinja", matrix=matrix, handout=title)
+    return render("latex", "derive_matrix.tex.jinja", matrix=matrix, handout=title)
+
+
+def _render_both(handout: object, matrix: Any, fmt: str) -> str:
+    """The layer equations, then the handout's sections for the scalar form, as a fragment."""
+    from symderiv.render.templating import render
+
+    if fmt == "markdown":
+        return render("markdown", "derive_both.md.jinja", handout=handout, matrix=matrix,
+                      layout="fragment.md.jinja")  # fmt: skip
+    return render("latex", "derive_both.tex.jinja", handout=handout, matrix=matrix,
+                  layout="fragment.tex.jinja")  # fmt: skip
 
 
 FORMAT_NAMES = {"md": "markdown", "tex": "latex", "pdf": "pdf"}

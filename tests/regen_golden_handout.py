@@ -20,11 +20,16 @@ def golden_texts() -> dict[str, str]:
     return {f"seed.{fmt}": render_handout(handout, fmt) for fmt in ("md", "tex")}
 
 
+def write_golden(directory: Path, texts: dict[str, str]) -> None:
+    """Write each golden file into `directory`, saying so."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        (directory / name).write_text(text, encoding="utf-8")
+        print(f"wrote {directory / name}")
+
+
 def main() -> None:
-    GOLDEN.mkdir(parents=True, exist_ok=True)
-    for name, text in golden_texts().items():
-        (GOLDEN / name).write_text(text, encoding="utf-8")
-        print(f"wrote {GOLDEN / name}")
+    write_golden(GOLDEN, golden_texts())
 
 
 if __name__ == "__main__":

@@ -87,25 +87,41 @@ def cli() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "latex", "markdown"]),
+    type=click.Choice(["text", "latex", "markdown", "json"]),
     default="text",
     show_default=True,
-    help="Readable Unicode text, a LaTeX fragment, or Markdown with math.",
+    help="Readable Unicode text, a LaTeX fragment, Markdown with math, or JSON for programs.",
 )
-def derive(network: Any, tables: dict[str, Any], param: str, fmt: str) -> None:
+@click.option(
+    "--form",
+    type=click.Choice(["scalar", "matrix", "both"]),
+    default=None,
+    help="Node by node (scalar), the layer equations BP1-BP4 with their shapes (matrix), or "
+    "both [scalar for a chain network, both for a wider one].",
+)
+@click.option(
+    "--expand",
+    is_flag=True,
+    help="Expanded forms for every gradient, however many (by default only for at most 64).",
+)
+def derive(
+    network: Any, tables: dict[str, Any], param: str, fmt: str, form: str | None, expand: bool
+) -> None:
     """Print each gradient expanded through the chain rule, factor by factor.
 
     SPEC is an optional TOML file with a [network] table (see README); flags override it.
+    With --param all, each delta is printed once, then each gradient as delta x input.
 
     \b
     Examples:
       symderiv derive --param w1
       symderiv derive --layers 1-1-1-1 --activation relu --param all
-      symderiv derive spec.toml --param all --format markdown
+      symderiv derive --layers 784-30-10 --form matrix --format latex
+      symderiv derive spec.toml --param all --format json
     """
     from symderiv.api import render_derivation
 
-    click.echo(render_derivation(network, param, fmt), nl=False)
+    click.echo(render_derivation(network, param, fmt, form=form, expand=expand), nl=False)
 
 
 @cli.command()

@@ -37,9 +37,10 @@ UNLAYERED_TEXT = {"x": "x", "y": "y", "yhat": "ŷ"}
 SPECIAL = {
     "J": "J",
     "eta": r"\eta",
+    "lambda": r"\lambda",  # the strength of L2 weight decay
     "dJ_dyhat": r"\frac{\partial J}{\partial \hat{y}}",
 }
-SPECIAL_TEXT = {"J": "J", "eta": "η", "dJ_dyhat": "∂J/∂ŷ"}
+SPECIAL_TEXT = {"J": "J", "eta": "η", "lambda": "λ", "dJ_dyhat": "∂J/∂ŷ"}
 
 _NAME = re.compile(
     r"^(?P<stem>delta|yhat|dJ_dyhat|[wbzaxy])(?P<layer>[0-9]+)?(?P<idx>(?:_[0-9]+)*)$"
@@ -126,3 +127,69 @@ def text_name(name: str) -> str | None:
             return base + str(parsed.layer).translate(SUBSCRIPT_DIGITS)
         return base + f"({parsed.layer})".translate(SUPERSCRIPT_DIGITS) + sub
     return UNLAYERED_TEXT[parsed.stem] + sub
+
+
+# ---------------------------------------------------------------------------- whole layers
+#
+# The matrix form names a whole layer's vector or matrix by its stem and layer, as a lecture
+# writes it: `W2` is W^(2), `delta2` is δ^(2), `dJ_dW2` is ∂J/∂W^(2); a training set of m
+# examples uses capitals (`A1`, `Z1`, `Delta2`, `X`, `Y`, `Yhat`). In a chain network a layer's
+# vector and its one node share a name (`a1`), as they share a value.
+
+MATRIX_LAYERED = {  # stem: (LaTeX, text)
+    "W": ("W", "W"),
+    "b": ("b", "b"),
+    "z": ("z", "z"),
+    "a": ("a", "a"),
+    "delta": (r"\delta", "δ"),
+    "Z": ("Z", "Z"),
+    "A": ("A", "A"),
+    "Delta": (r"\Delta", "Δ"),
+}
+MATRIX_GRADIENTS = ("dJ_dW", "dJ_db")
+MATRIX_FIXED = {
+    "x": ("x", "x"),
+    "y": ("y", "y"),
+    "yhat": (r"\hat{y}", "ŷ"),
+    "X": ("X", "X"),
+    "Y": ("Y", "Y"),
+    "Yhat": (r"\hat{Y}", "Ŷ"),
+    "dJ_dyhat": (r"\nabla_{\hat{y}} J", "∇ŷJ"),
+    "G": ("G", "G"),  # column i: the gradient of example i's cost with respect to its ŷ
+}
+# The layer is a number, or `l` for any layer (`Wl` is W^(l) in a sum over the layers).
+_MATRIX_NAME = re.compile(r"^(?P<stem>dJ_dW|dJ_db|Delta|delta|[WbzaZA])(?P<layer>[0-9]+|l)$")
+_ANY_LAYER_TEXT = "⁽ˡ⁾"
+
+
+def matrix_name(stem: str, layer: int | str | None = None) -> str:
+    """Name of a whole layer's vector or matrix: `matrix_name("W", 2)` is `W2` (`"l"`: any)."""
+    return stem if layer is None else f"{stem}{layer}"
+
+
+def _matrix_written(name: str) -> tuple[str, str] | None:
+    """(LaTeX, text) for a layer's vector or matrix, or None when `name` is not one."""
+    if name in MATRIX_FIXED:
+        return MATRIX_FIXED[name]
+    match = _MATRIX_NAME.match(name)
+    if match is None:
+        return None
+    stem, layer = match["stem"], match["layer"]
+    sup = _ANY_LAYER_TEXT if layer == "l" else f"({layer})".translate(SUPERSCRIPT_DIGITS)
+    latex, text = MATRIX_LAYERED[stem[-1] if stem in MATRIX_GRADIENTS else stem]
+    latex, text = f"{latex}^{{({layer})}}", text + sup
+    if stem in MATRIX_GRADIENTS:
+        return rf"\frac{{\partial J}}{{\partial {latex}}}", f"∂J/∂{text}"
+    return latex, text
+
+
+def matrix_latex_name(name: str) -> str | None:
+    """LaTeX for a layer's vector or matrix (`W^{(2)}`, `\\delta^{(1)}`), or None."""
+    written = _matrix_written(name)
+    return None if written is None else written[0]
+
+
+def matrix_text_name(name: str) -> str | None:
+    """Readable Unicode for a layer's vector or matrix (`W⁽²⁾`, `∂J/∂b⁽¹⁾`), or None."""
+    written = _matrix_written(name)
+    return None if written is None else written[1]

@@ -7,6 +7,7 @@ Any other symbol name is escaped, so no name can inject LaTeX.
 
 from __future__ import annotations
 
+import functools
 import re
 from fractions import Fraction
 from typing import Any
@@ -89,6 +90,40 @@ class HandoutLatexPrinter(LatexPrinter):
         body = r"\mathbf{1}\left[%s > 0\right]" % self._print(expr.args[0])
         return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
 
+    # Whole layers (the matrix form): W^{(2)}, (W^{(2)})^{\top}, ⊙, σ'(z^{(1)}), ‖W‖²_F.
+
+    def _print_Size(self, expr: Any) -> str:
+        return f"n_{{{expr.layer}}}"
+
+    def _print_MatrixSymbol(self, expr: sp.MatrixSymbol, style: str = "plain") -> str:
+        name = naming.matrix_latex_name(expr.name)
+        return name if name is not None else _latex_plain_symbol(expr.name)
+
+    def _print_Transpose(self, expr: sp.Transpose) -> str:
+        inner = self._print(expr.arg)
+        if _is_plain_matrix_name(expr.arg, inner, "^"):
+            return r"%s^{\top}" % inner
+        return r"\left(%s\right)^{\top}" % inner
+
+    def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
+        return r" \odot ".join(_factor(self, arg, r"\left(%s\right)") for arg in expr.args)
+
+    def _print_Applied(self, expr: Any) -> str:
+        prime = r"^{\prime}" if expr.order else ""
+        return r"%s%s\left(%s\right)" % (expr.record.latex, prime, self._print(expr.arg))
+
+    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
+        return r"\mathbf{1}^{\top}" if expr.rows == 1 and expr.cols != 1 else r"\mathbf{1}"
+
+    def _print_DiagMatrix(self, expr: Any) -> str:
+        return r"\operatorname{diag}\left(%s\right)" % self._print(expr.args[0])
+
+    def _print_MatrixSlice(self, expr: Any) -> str:
+        return r"%s_{:,%s}" % (self._print(expr.parent), self._print(expr.colslice[0]))
+
+    def _print_SquaredNorm(self, expr: Any) -> str:
+        return r"\left\lVert %s \right\rVert_{F}^{2}" % self._print(expr.matrix)
+
 
 def _latex_plain_symbol(name: str) -> str:
     """A user symbol: a Greek letter, a letter with a subscript, or escaped upright text; a
@@ -111,8 +146,7 @@ class HandoutTextPrinter(StrPrinter):
         super().__init__({"order": "none", **(settings or {})})
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
-        name = naming.text_name(expr.name)
-        return name if name is not None else expr.name
+        return _symbol_text(expr.name)
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
         return "1[%s > 0]" % self._print(expr.args[0])
@@ -121,6 +155,84 @@ class HandoutTextPrinter(StrPrinter):
         record = functions.of(expr)
         name = record.text if record is not None else expr.func.__name__
         return "%s(%s)" % (name, self.stringify(expr.args, ", "))
+
+    # Whole layers (the matrix form): W⁽²⁾, (W⁽²⁾)ᵀ, ⊙, σ'(z⁽¹⁾), ‖W‖²_F.
+
+    def _print_Size(self, expr: Any) -> str:
+        return "n" + expr.layer.translate(naming.SUBSCRIPT_DIGITS).replace("l", "ₗ")
+
+    def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:
+        name = naming.matrix_text_name(expr.name)
+        return name if name is not None else expr.name
+
+    def _print_Transpose(self, expr: sp.Transpose) -> str:
+        inner = self._print(expr.arg)
+        return inner + "ᵀ" if _is_plain_matrix_name(expr.arg, inner, "⁽") else f"({inner})ᵀ"
+
+    def _print_HadamardProduct(self, expr: sp.HadamardProduct) -> str:
+        return " ⊙ ".join(_factor(self, arg, "(%s)") for arg in expr.args)
+
+    def _print_MatMul(self, expr: Any) -> str:
+        return "*".join(_factor(self, arg, "(%s)", scalars=True) for arg in expr.args)
+
+    def _print_Applied(self, expr: Any) -> str:
+        prime = "'" if expr.order else ""
+        return f"{expr.record.text}{prime}({self._print(expr.arg)})"
+
+    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
+        return "1ᵀ" if expr.rows == 1 and expr.cols != 1 else "1"
+
+    def _print_DiagMatrix(self, expr: Any) -> str:
+        return f"diag({self._print(expr.args[0])})"
+
+    def _print_MatrixSlice(self, expr: Any) -> str:
+        return f"{self._print(expr.parent)}[:, {self._print(expr.colslice[0])}]"
+
+    def _print_SquaredNorm(self, expr: Any) -> str:
+        return f"‖{self._print(expr.matrix)}‖²_F"
+
+    def _print_UnevaluatedExpr(self, expr: Any) -> str:
+        """A coefficient kept whole: `(1/m)·Σ …`, not `1/m·Σ …`."""
+        inner = self._print(expr.args[0])
+        return f"({inner})" if isinstance(expr.args[0], sp.Pow) else inner
+
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        (index, low, high), term = expr.limits[0], expr.function
+        bounds = f"{self._print(index)}={self._print(low)}…{self._print(high)}"
+        return f"Σ({bounds}) {self.parenthesize(term, PRECEDENCE['Mul'])}"
+
+
+class PlainPrinter(StrPrinter):
+    """SymPy's `str` syntax with the README's plain names, terms in the order they were built.
+
+    What `--format json` prints: `2*(yhat - y)*yhat*(1 - yhat)`, `delta2*a1.T`; an activation
+    applied to a whole layer is `sigmoid(z1)`, its derivative `sigmoid'(z1)` (the prime, as the
+    checker reads it).
+    """
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        super().__init__({"order": "none", **(settings or {})})
+
+    def _print_OneMatrix(self, expr: sp.OneMatrix) -> str:
+        return f"OneMatrix({self._print(expr.rows)}, {self._print(expr.cols)})"
+
+    def _print_MatrixSlice(self, expr: Any) -> str:
+        return f"{self._print(expr.parent)}[:, {self._print(expr.colslice[0])}]"
+
+
+def _is_plain_matrix_name(arg: Any, printed: str, superscript: str) -> bool:
+    """A vector or matrix whose name carries no superscript: `x` transposes as `xᵀ`."""
+    return isinstance(arg, sp.MatrixSymbol) and superscript not in printed
+
+
+def _factor(printer: Any, arg: Any, parens: str, scalars: bool = False) -> str:
+    """A factor of a matrix product: products and sums inside it are parenthesized (so is a
+    scalar coefficient that is not a plain symbol, when `scalars`)."""
+    printed = printer._print(arg)
+    compound = (sp.MatMul, sp.MatAdd, sp.HadamardProduct)
+    if isinstance(arg, compound) or (scalars and not arg.is_Matrix and not arg.is_Atom):
+        return parens % printed
+    return printed
 
 
 _SUBSCRIPTS = {chr(0x2080 + d): str(d) for d in range(10)}
@@ -149,10 +261,42 @@ def to_latex(expr: Any) -> str:
     return HandoutLatexPrinter().doprint(_as_expr(expr))
 
 
+def to_plain(expr: Any) -> str:
+    """SymPy's `str` syntax with the plain names (`delta2_1*a1_3`), for machine-readable output."""
+    return PlainPrinter().doprint(_as_expr(expr))
+
+
 def to_text(expr: Any) -> str:
     """Readable one-line Unicode: `2·(ŷ − y)·σ(z₂)` rather than `2*(yhat - y)*sigmoid(z2)`."""
-    text = HandoutTextPrinter().doprint(_as_expr(expr))
+    text = _flat_text(expr)
+    if text is None:
+        text = HandoutTextPrinter().doprint(_as_expr(expr))
     return text.replace("**", "^").replace("*", "·").replace(" - ", " − ")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _symbol_text(name: str) -> str:
+    text = naming.text_name(name)
+    return text if text is not None else name
+
+
+def _product_text(expr: Any) -> str | None:
+    """A symbol, or a product of plain symbols, as the text printer writes it; else None."""
+    if type(expr) is sp.Symbol:
+        return _symbol_text(expr.name)
+    if type(expr) is sp.Mul and all(type(a) is sp.Symbol for a in expr.args):
+        return "*".join(_symbol_text(a.name) for a in expr.args)
+    return None
+
+
+def _flat_text(expr: Any) -> str | None:
+    """What the text printer writes for a symbol, a product of symbols or a sum of those, made
+    directly: a wide network has tens of thousands of them (`δ⁽¹⁾₁·x₁`, `w·x + … + b`), and
+    the general printer's precedence checks dominate the time. None for anything else."""
+    if type(expr) is sp.Add:
+        terms = [_product_text(term) for term in expr.args]
+        return None if None in terms else " + ".join(terms)  # type: ignore[arg-type]
+    return _product_text(expr)
 
 
 def _as_expr(value: Any) -> sp.Basic:
