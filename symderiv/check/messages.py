@@ -46,26 +46,64 @@ def unknown_format(fmt: str) -> str:
 
 
 def unknown_symbol(
-    name: str, network: str, names: Sequence[str], aliases: Sequence[str], spells_product: bool
+    name: str,
+    network: str,
+    names: Sequence[str],
+    close: str | None,
+    spells_product: bool,
+    latex: bool = False,
+    needs_indices: bool = False,
 ) -> str:
-    """An unknown symbol, with the nearest known name and the ways it is often mistyped.
+    """An unknown symbol, with the known name it probably means and the ways it is often mistyped.
 
-    `spells_product` says that the name is a row of known one-letter names (`xy`).
+    `close` is that known name (one of `names`); `spells_product` says that the name is a row of
+    known one-letter names (`xy`); `needs_indices` that it lacks the node indices every name of
+    this network has.
     """
     message = f"unknown symbol {name!r} for the {network} network."
-    close = difflib.get_close_matches(name, [*names, *aliases], n=1, cutoff=0.6)
     if close:
-        message += f" Did you mean {close[0]!r}?"
+        message += f" Did you mean {close!r}?"
+    if needs_indices:
+        example = (close if not latex else naming.latex_name(close)) if close else None
+        message += " Here every w, b, z, a and δ has node indices too" + (
+            f", as {example}." if example else "."
+        )
     if spells_product:
         message += f" For a product write {'*'.join(name)}."
     meant = _function_meant(name)
     if meant is not None:
-        message += f" For the {meant.title} write {meant.text}(z) or {meant.name}(z)."
+        spelling = meant.latex if latex else f"{meant.text}(z) or {meant.name}"
+        message += f" For the {meant.title} write {spelling}(z)."
     if len(names) <= 30:
         message += f" Known: {', '.join(names)}."
     else:
         message += f" Known: {', '.join(names[:12])}, … ({len(names)} names)."
     return message
+
+
+def gradient_as_factor(shown: str) -> str:
+    """`∂J/∂w₂` written inside an answer: it is what the answer should equal."""
+    return (
+        f"∂J/∂{shown} is a gradient, not a factor of one: write it only on the left of '=', "
+        f"as ∂J/∂{shown} = your answer"
+    )
+
+
+def derivative_not_understood(shown: str) -> str:
+    return (
+        f"∂J/∂{shown} is not understood in an answer; of the cost's derivatives only ∂J/∂ŷ "
+        "(the cost's own derivative) and ∂J/∂z (the delta δ) are: write the others out"
+    )
+
+
+def other_left_side(named: str, param: str, is_parameter: bool) -> str:
+    """The left side of an answer written as an equation names another derivative."""
+    checked = gradient(param)
+    what = "another parameter" if is_parameter else "not a parameter"
+    return (
+        f"the left side of '=' is ∂J/∂{named} ({what}), but the answer is checked as {checked} "
+        f"(--param {param}): write {checked} on the left, or check the parameter it names"
+    )
 
 
 NESTED_TOO_DEEPLY = "the answer is nested too deeply"
@@ -168,10 +206,16 @@ def constant_factor(param: str, shown: str, nice: Fraction | None, cost: str) ->
 
 
 def _function_meant(name: str) -> functions.Function | None:
-    """The function a name that is not one probably means: `sigma` or `sig` for σ."""
+    """The function a name that is not one probably means: `sigma`, `sig` or `sigmod` for σ."""
     word = name.lower()
+    spellings: dict[str, functions.Function] = {}
+    for spelling, record in functions.typed_names():
+        spellings.setdefault(spelling.lower(), record)
     for record in functions.FUNCTIONS:
         command = record.latex.lstrip("\\")
         if record.typed and (word == command or (len(word) >= 3 and record.name.startswith(word))):
             return record
-    return None
+    if len(word) < 4:
+        return None
+    close = difflib.get_close_matches(word, spellings, n=1, cutoff=0.75)
+    return spellings[close[0]] if close else None
