@@ -154,6 +154,7 @@ _REPLACEMENTS = {
     Mistake.WRONG_WEIGHT: "wrong weight",
     Mistake.WRONG_ACTIVATION_DERIVATIVE: "wrong activation derivative",
     Mistake.WRONG_COST_DERIVATIVE: "wrong cost derivative",
+    Mistake.TRANSPOSED_INDICES: "transposed weight indices",
 }
 
 
@@ -171,6 +172,60 @@ def extra(found: str) -> str:
 
 def replaced(mistake: Mistake, found: str, factors: str) -> str:
     return f"{_REPLACEMENTS[mistake]}: {found} where {factors}"
+
+
+_WEIGHT_INDICES = "w⁽ˡ⁾ⱼₖ joins node k of layer l − 1 to node j of layer l"
+
+
+def wrong_argument(found: str, factor: str, z: str, argument: str) -> str:
+    """`σ'(ŷ)` where `σ'(z₂)` is meant: the commonest slip in an activation's derivative."""
+    return (
+        f"activation derivative at the wrong argument: {found} where {factor}; the derivative "
+        f"is taken at the input sum {z}, not at {argument}"
+    )
+
+
+def other_activation(found: str, title: str, factor: str) -> str:
+    """Another activation's derivative, as `a(1 − a)` (the sigmoid's) for ReLU's."""
+    return f"wrong activation derivative: {found} (the derivative of the {title}) where {factor}"
+
+
+def transposed_parameter(
+    found: str, transposed: str, weight: str, source: str, node: int, right: str
+) -> str:
+    """`δ⁽¹⁾₂·x₁` for `w⁽¹⁾₁₂`: the gradient of the weight with its indices swapped."""
+    return (
+        f"transposed indices: {found} is ∂J/∂{transposed}; {weight} joins {source} to node "
+        f"{node}, so ∂J/∂{weight} = {right} (the receiving node's delta times the input the "
+        "weight multiplies)"
+    )
+
+
+def wrong_delta(found: str, param: str, node: int, layer: int, right: str) -> str:
+    return (
+        f"wrong node's delta: {found} where {param} belongs to node {node} of layer {layer}, "
+        f"whose delta is {right}"
+    )
+
+
+def missing_terms(
+    found: str, missing: Sequence[str], label: str, full: str, node: int, layer: int, count: int
+) -> str:
+    """A forgotten sum over the nodes a node feeds: which terms are missing."""
+    return (
+        f"forgotten sum over the {count} nodes that node {node} of layer {layer} feeds: "
+        f"{label} = {full}, but the answer has only {found} (missing {' and '.join(missing)})"
+    )
+
+
+def transposed_sum(found: str, label: str, full: str) -> str:
+    return f"transposed weight indices: {found} where {label} = {full} ({_WEIGHT_INDICES})"
+
+
+def transposed_weight(wrong: str, right: str, label: str) -> str:
+    return (
+        f"transposed weight indices: {wrong} where {right} is meant, in {label} ({_WEIGHT_INDICES})"
+    )
 
 
 def and_off_by(constant: Fraction) -> str:
