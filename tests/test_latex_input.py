@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -220,6 +221,7 @@ REFUSED = [  # (LaTeX, position of the error, words of the message)
     (r"9^{9^{9^{9}}}", 4, "exceeds 1000"),  # the plain parser's bound, shown in the LaTeX
     (r"\frac{1}{0}", 0, "undefined value"),
     (r"2\,3", 3, "a number cannot follow"),
+    (r"1/2x", 3, r"write \frac{1}{2x} or \frac{x}{2}"),  # advice in LaTeX, never a '*'
 ]
 
 
@@ -329,5 +331,6 @@ def test_any_token_soup_gives_an_expression_or_a_parse_error(parts: list[str]) -
         result = parse_latex(text)
     except ParseError as error:
         assert 0 <= error.position <= len(text)
+        assert not re.search(r"write [^;]*\*", error.reason), error.reason  # LaTeX needs no '*'
     else:
         assert isinstance(result, sp.Basic)

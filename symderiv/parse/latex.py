@@ -175,7 +175,7 @@ def parse_latex(latex: str) -> sp.Expr:
 def parse_translation(translation: Translation) -> sp.Expr:
     """Parse the plain text of a translation, reporting errors at their LaTeX position."""
     try:
-        return parse_expression(translation.plain)
+        return parse_expression(translation.plain, latex=True)
     except ParseError as error:
         raise ParseError(
             translation.latex, translation.source_position(error.position), error.reason
