@@ -191,6 +191,15 @@ def cases() -> list[tuple[str, NetworkSpec, str, str, str, Mistake, str]]:
             "(the derivative of the hyperbolic tangent)",
         ),
         (
+            "wrong-argument-abstract-cost",
+            NetworkSpec(cost="abstract"),
+            "w2",
+            "dJ_dyhat*sigmoid'(yhat)*a1",
+            r"\frac{\partial J}{\partial \hat{y}}\,\sigma'\big(\hat{y}\big)\,a_1",
+            Mistake.WRONG_ARGUMENT,
+            "σ'(ŷ) where ∂ŷ/∂z₂ = σ'(z₂)",
+        ),
+        (
             "wrong-argument-tanh",
             chain("tanh"),
             "w1",

@@ -129,6 +129,13 @@ READ = [  # (category, spec, param, answer as written, its meaning in explicit p
         "(-y/yhat + (1 - y)/(1 - yhat))*sigmoid(z2)*(1 - sigmoid(z2))*a1",
     ),
     ("cost derivative", SEED, "w2", r"\frac{\partial J}{\partial z_2} a_1", "delta2*a1"),
+    (
+        "cost derivative",
+        NetworkSpec(cost="abstract"),
+        "w2",
+        r"\frac{\partial J}{\partial a_2}\sigma'(z_2) a_1",
+        "dJ_dyhat*sigmoid(z2)*(1 - sigmoid(z2))*a1",
+    ),
     ("cost derivative", SEED, "w2", r"\frac{\partial J}{\partial a_2}\sigma'(z_2) a_1", W2_PRIME),
     # LaTeX letters side by side that are each a name multiply
     ("products", SEED, "b2", r"$2xy$", "2*x*y"),

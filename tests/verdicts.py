@@ -4,7 +4,9 @@ nested cost.
 The truth is `sympy.diff` of `network.nested_cost()` with every named function replaced by its
 definition (`rewrite_definitions`); an answer written in local symbols is put into the base
 variables through the network's forward equations, each delta `∂J/∂z` being `sympy.diff` of the
-same cost by the node's bias (`z = Σ w·a + b`, so `∂J/∂b = ∂J/∂z`). Answers are given here in
+same cost by the node's bias (`z = Σ w·a + b`, so `∂J/∂b = ∂J/∂z`). The abstract cost stands in
+as `Σ_j g_j·ŷ_j`, its `∂J/∂ŷ_j` being a variable `g_j` of its own (`dJ_dyhat`) given a random
+value at each point like the base variables. Answers are given here in
 fully explicit plain syntax (every product with `*`), so their meaning does not depend on the
 readings under test.
 """
@@ -36,18 +38,28 @@ class Truth:
     network: Network
     cost: sp.Expr
     local: dict[sp.Symbol, sp.Expr]
+    variables: tuple[sp.Symbol, ...]  # what a point gives values to
 
 
 @functools.cache
 def truth_for(spec: NetworkSpec) -> Truth:
     network = build_network(spec)
-    cost = rewrite_definitions(network.nested_cost())
     local = {symbol: rewrite_definitions(value) for symbol, value in network.nested.items()}
+    variables = network.base_variables
+    if network.cost.is_abstract:
+        slopes = [
+            sp.Symbol("dJ_dyhat" if spec.is_chain else naming.indexed("dJ_dyhat", j))
+            for j in range(1, len(network.outputs) + 1)
+        ]
+        cost = sp.Add(*(g * local[yhat] for g, yhat in zip(slopes, network.outputs)))
+        variables = (*variables, *slopes)
+    else:
+        cost = rewrite_definitions(network.nested_cost())
     chain = spec.is_chain
     for node in network.nodes:
         delta = naming.layered("delta", node.layer, *(() if chain else (node.index,)))
         local[sp.Symbol(delta)] = sp.diff(cost, node.bias)
-    return Truth(network, cost, local)
+    return Truth(network, cost, local, variables)
 
 
 def in_base_variables(spec: NetworkSpec, answer: sp.Expr) -> sp.Expr:
@@ -55,11 +67,11 @@ def in_base_variables(spec: NetworkSpec, answer: sp.Expr) -> sp.Expr:
     return rewrite_definitions(answer.xreplace(truth.local))
 
 
-def random_point(network: Network, rng: random.Random) -> dict[sp.Symbol, sp.Rational]:
+def random_point(truth: Truth, rng: random.Random) -> dict[sp.Symbol, sp.Rational]:
     """Short decimals: targets in [0.05, 0.95], the rest ±[0.1, 2] (never on ReLU's kink)."""
     point: dict[sp.Symbol, sp.Rational] = {}
-    for symbol in network.base_variables:
-        if symbol in network.targets:
+    for symbol in truth.variables:
+        if symbol in truth.network.targets:
             point[symbol] = sp.Rational(rng.randint(5, 95), 100)
         else:
             point[symbol] = sp.Rational(rng.choice((-1, 1)) * rng.randint(10, 200), 100)
@@ -86,7 +98,7 @@ def is_correct(spec: NetworkSpec, param: str, answer: str | sp.Expr, seed: int =
     rng = random.Random(seed)
     compared = informative = 0
     for _ in range(200):
-        point = random_point(truth.network, rng)
+        point = random_point(truth, rng)
         if any(abs(value_at(z, point) or 0) < 1e-9 for z in _input_sums(truth)):
             continue
         want, got = value_at(gradient, point), value_at(answer_expr, point)

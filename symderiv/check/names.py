@@ -23,7 +23,7 @@ from symderiv.check import messages
 from symderiv.core import naming
 from symderiv.core.errors import SymderivError
 from symderiv.core.network import Network
-from symderiv.engine.derivation import delta_symbol
+from symderiv.engine.derivation import cost_symbol, delta_symbol
 from symderiv.parse.equation import Equation, split_equation
 from symderiv.parse.latex import COST_DERIVATIVE, looks_like_latex, parse_translation, translate
 from symderiv.parse.plain import ParseError, parse_expression
@@ -71,9 +71,9 @@ class Names:
         """What `∂J/∂ŷ` and `∂J/∂z` stand for: the cost's derivative and the delta."""
         network = self.network
         meaning: dict[sp.Symbol, sp.Expr] = {}
-        if not network.cost.is_abstract:
-            for y, yhat in zip(network.targets, network.outputs):
-                meaning[yhat] = network.cost.gradient((y, yhat), network.J)
+        for j, (y, yhat) in enumerate(zip(network.targets, network.outputs), start=1):
+            symbol = cost_symbol(network, j)  # the abstract cost's own variable
+            meaning[yhat] = network.cost.gradient((y, yhat), symbol)
         for node in network.nodes:
             meaning[node.z] = delta_symbol(network, node)
         return meaning
