@@ -155,7 +155,14 @@ WRONG = [  # (spec, parameter, answer, mistake, words of the message)
     (WIDE, "w1_1_2", r"\delta^{(1)}_{1} x_{1}", Mistake.WRONG_INPUT, "x₁ where"),
     (WIDE, "w1_1_2", "delta2_1*w2_1_2*a1_1*(1 - a1_1)*x_2", Mistake.WRONG_WEIGHT, "w⁽²⁾₁₂"),
     (BRANCHING, "w1_1_1", "(delta2_1*w2_1_1 + delta2_2*w2_2_1)*x_1", Mistake.MISSING_FACTOR, "σ'"),
-    (BRANCHING, "w1_1_1", "delta2_1*w2_1_1*a1_1*(1 - a1_1)*x_1", Mistake.UNEXPLAINED, "no single"),
+    (
+        BRANCHING,
+        "w1_1_1",
+        "delta2_1*w2_1_1*a1_1*(1 - a1_1)*x_1",
+        Mistake.MISSING_TERMS,
+        "missing δ⁽²⁾₂·w⁽²⁾₂₁",
+    ),
+    (SEED, "w2", "dJ_dyhat*a1", Mistake.MISSING_FACTOR, "σ'(z₂)"),  # ∂J/∂ŷ of the cost
     (SEED, "w2", "2*(y - yhat)*a1", Mistake.MISSING_FACTOR, "and a sign error"),
     (SEED, "w2", "sin(x)", Mistake.UNEXPLAINED, "no single chain-rule mistake"),
 ]
@@ -249,7 +256,7 @@ CANNOT_JUDGE = [  # (spec, parameter, answer, words of the reason)
     (SEED, "w2", "xy", "For a product write x*y"),
     (SEED, "w2", "a3", "unknown symbol 'a3'"),
     (SEED, "w2", "delta3*a1", "Did you mean 'delta2'?"),
-    (SEED, "w2", "dJ_dyhat*a1", "unknown symbol"),  # only for an abstract cost
+    (SEED, "w2", "dJ_dw2*a1", "a gradient, not a factor"),
     (WIDE, "w1_1_1", "delta1*x_1", "Did you mean"),
     (SEED, "w2", r"2(\hat{y}-y)\hat{x}", r"only \hat{y}"),
     (SEED, "w2", "ln(-x^2 - 1)", "not a finite real number"),

@@ -78,6 +78,66 @@ def test_a_negative_answer_goes_after_double_dash() -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_an_answer_written_as_an_equation() -> None:
+    assert run("dJ/dw2 = delta2*a1", "--param", "w2").exit_code == 0
+    result = run(r"\frac{\partial J}{\partial w_1} = \delta_2 a_1", "--param", "w2")
+    assert result.exit_code == 2
+    assert "the left side of '=' is ∂J/∂w₁ (another parameter)" in result.output
+
+
+# ---------------------------------------------------------------------------- standard input
+
+
+def run_with_input(text: str | bytes, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["check", "-", *args], input=text)
+
+
+def test_answer_from_standard_input() -> None:
+    result = run_with_input("2*(yhat - y)*yhat*(1 - yhat)*a1\n", "--param", "w2", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["verdict"] == "correct"
+    assert data["answer"] == "2*(yhat - y)*yhat*(1 - yhat)*a1"
+
+
+def test_latex_on_several_lines_from_standard_input() -> None:
+    answer = "\\frac{\\partial J}{\\partial w_2}\n  = 2\\left(\\hat{y} - y\\right)\n"
+    answer += "  \\hat{y}\\,(1-\\hat{y})\\, a_1\n"
+    result = run_with_input(answer, "--param", "w2")
+    assert result.exit_code == 0, result.output
+    wrong = run_with_input("2(\\hat{y}-y)\\sigma'(\\hat{y})a_1", "--param", "w2")
+    assert wrong.exit_code == 1
+    assert "activation derivative at the wrong argument" in wrong.output
+
+
+def test_standard_input_up_to_the_parser_s_limit_then_one_clear_error() -> None:
+    from symderiv.parse.latex import MAX_LATEX_LENGTH
+
+    longest = "x" + " " * (MAX_LATEX_LENGTH - 1)  # a short answer, padded to the limit
+    assert run_with_input(longest, "--param", "b2").exit_code == 1
+    result = run_with_input("x" * (MAX_LATEX_LENGTH + 1) + "\n" * 10_000, "--param", "b2")
+    assert result.exit_code == 2
+    assert result.output == (
+        f"symderiv: error: the answer on standard input is longer than {MAX_LATEX_LENGTH:,} "
+        "characters\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "no answer on standard input"),
+        ("  \n\t\n", "no answer on standard input"),
+        (b"x\xff\xfe", "not UTF-8 text"),
+    ],
+)
+def test_standard_input_that_holds_no_answer_exits_2(text: str | bytes, words: str) -> None:
+    result = run_with_input(text, "--param", "w2")
+    assert result.exit_code == 2
+    assert result.output.startswith("symderiv: error: ") and words in result.output
+    assert result.output.count("\n") == 1
+
+
 def test_network_options_and_spec_file_choose_the_network(tmp_path: Path) -> None:
     assert run("(yhat - y)*a1", "-p", "w2", "--cost", "binary_cross_entropy").exit_code == 0
     assert run(r"\delta^{(1)}_{1} x_2", "-p", "w1_1_2", "--layers", "2-2-1").exit_code == 0

@@ -3,14 +3,19 @@
 The diagnosis tests models of the answer built from the gradient's factors (`g.chain`, or
 δ × input): the answer is `c` times the truth (sign error, off by a constant), or the truth with
 one factor missing, doubled, or replaced (wrong input, wrong weight, wrong activation or cost
-derivative). A model fits when the ratio answer/model is the same constant at every point.
+derivative, the activation's derivative at the wrong argument: σ'(ŷ) for σ'(z)), or the
+gradient of a neighbouring parameter (transposed weight indices, another node's delta), or — where
+a node feeds several nodes — its sum over them with terms forgotten or with transposed weights.
+A model fits when the ratio answer/model is the same constant at every point.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -23,9 +28,16 @@ from symderiv.check.result import Diagnosis, Mistake
 from symderiv.check.sample import Sample
 from symderiv.core import functions
 from symderiv.core.costs import COSTS
+from symderiv.core.naming import layered, parse_name, text_name
 from symderiv.core.network import Network, Node
 from symderiv.core.written import product, total
-from symderiv.engine.derivation import Factor, FactorKind, Gradient, activation_factor
+from symderiv.engine.derivation import (
+    Factor,
+    FactorKind,
+    Gradient,
+    activation_factor,
+    delta_symbol,
+)
 from symderiv.numbers.evaluate import ATOL, Evaluator, Undefined, Unsupported, close
 from symderiv.render.printing import to_text
 
@@ -72,8 +84,14 @@ class Model:
     expr: sp.Expr
     links: tuple[Link, ...] = ()
     instead: sp.Expr | None = None
+    explain: Callable[[], Diagnosis] | None = None  # words it, when the fields above cannot
 
     def diagnosis(self, suffix: str = "", constant: str | None = None) -> Diagnosis:
+        if self.explain is not None:
+            worded = self.explain()
+            return dataclasses.replace(
+                worded, message=worded.message + suffix, constant=constant or worded.constant
+            )
         shown = " and ".join(link.shown for link in self.links)
         factor = ", ".join(link.label for link in self.links) or None
         expected = ", ".join(to_text(link.value) for link in self.links) or None
@@ -197,19 +215,24 @@ class Diagnoser:
             else:
                 continue
             for mistake, symbol in replacements:
-                if symbol != link.value:
-                    yield Model(mistake, product(others, symbol), (link,), symbol)
+                if symbol == link.value:
+                    continue
+                if mistake is Mistake.WRONG_WEIGHT and symbol == self.transposed(link.value):
+                    mistake = Mistake.TRANSPOSED_INDICES
+                yield Model(mistake, product(others, symbol), (link,), symbol)
+        yield from self.neighbour_models(gradient)
+        yield from self.sum_models(gradient, rest)
         for link, others in rest:
             if link.kind is FactorKind.ACTIVATION and link.node is not None:
-                mistake = Mistake.WRONG_ACTIVATION_DERIVATIVE
-                alternatives = self.activation_alternatives(link.node)
+                yield from self.activation_models(link, others)
             elif link.kind is FactorKind.COST and not self.abstract:
-                mistake = Mistake.WRONG_COST_DERIVATIVE
-                alternatives = self.cost_alternatives(link)
-            else:
-                continue
-            for alternative in alternatives:
-                yield Model(mistake, product(others, alternative), (link,), alternative)
+                for alternative in self.cost_alternatives(link):
+                    yield Model(
+                        Mistake.WRONG_COST_DERIVATIVE,
+                        product(others, alternative),
+                        (link,),
+                        alternative,
+                    )
         truth = product(*(link.value for link in links))
         for link in links:
             if link.value != 1:
@@ -252,18 +275,149 @@ class Diagnoser:
         extras = [e for e in extras if not e.is_number]
         return {"inputs": inputs, "weights": weights, "extras": extras}
 
-    def activation_alternatives(self, node: Node) -> list[sp.Expr]:
-        """Derivatives a student might write for this node's activation instead of the right one."""
+    def activation_models(self, link: Link, others: sp.Expr) -> Iterator[Model]:
+        """The activation's derivative at the wrong argument (σ'(ŷ), σ'(a₁) for σ'(z)), then
+        derivatives a student might write instead of the right one: the slips the function's
+        record lists, another activation's formula or slips, another node's derivative."""
+        node = link.node
+        assert node is not None
+        function = node.activation
+        right = activation_factor(node).value
+        seen = {right}
+        for argument in (node.a, *node.inputs)[:MAX_CANDIDATES]:
+            wrong = function.derivative_at(argument)
+            if wrong in seen:
+                continue
+            seen.add(wrong)
+            at = functools.partial(_wrong_argument, link, node, argument)
+            yield Model(Mistake.WRONG_ARGUMENT, product(others, wrong), (link,), wrong, at)
+        for alternative, source in self.activation_alternatives(node):
+            if alternative in seen:
+                continue
+            seen.add(alternative)
+            formula = None
+            if source is not None:
+                formula = functools.partial(_other_formula, link, alternative, source)
+            yield Model(
+                Mistake.WRONG_ACTIVATION_DERIVATIVE,
+                product(others, alternative),
+                (link,),
+                alternative,
+                formula,
+            )
+
+    def activation_alternatives(
+        self, node: Node
+    ) -> list[tuple[sp.Expr, functions.Function | None]]:
+        """Derivatives a student might write for this node's activation instead of the right one,
+        each with the other activation whose derivative it is (None for a slip)."""
         a, z = node.a, node.z
         mistakes = node.activation.mistakes
-        options: list[sp.Expr] = [] if mistakes is None else mistakes(functions.names(), a, z)
+        slips = [] if mistakes is None else mistakes(functions.names(), a, z)
+        options: list[tuple[sp.Expr, functions.Function | None]] = [(s, None) for s in slips]
         right = activation_factor(node).value
-        for other in self.network.nodes:
-            if other is not node:
-                value = activation_factor(other).value
-                if value != right:
-                    options.append(value)
-        return [o for o in options if o != right][:MAX_CANDIDATES]
+        others = [
+            r for r in functions.ACTIVATIONS.values() if r is not node.activation and not r.coupled
+        ]
+        for record in others:
+            for form in (record.local_derivative_at(a, z), record.derivative_at(z)):
+                if not form.is_number:
+                    options.append((form, record))
+        for record in others:  # the slips made with one activation are made with every other
+            if record.mistakes is not None:
+                options.extend((s, None) for s in record.mistakes(functions.names(), a, z))
+        nearest = sorted(
+            (n for n in self.network.nodes if n is not node),
+            key=lambda n: abs(n.layer - node.layer),
+        )
+        options.extend((activation_factor(n).value, None) for n in nearest[:MAX_CANDIDATES])
+        return [(o, r) for o, r in options if o != right and not o.is_number][:MAX_CANDIDATES]
+
+    def transposed(self, weight: sp.Expr) -> sp.Symbol | None:
+        """`w2_2_1` for `w2_1_2` (`w2_1_1` for itself), when the network has it."""
+        parsed = parse_name(weight.name) if isinstance(weight, sp.Symbol) else None
+        if parsed is None or parsed.stem != "w" or parsed.layer is None:
+            return None
+        if len(parsed.indices) != 2:
+            return None
+        j, k = parsed.indices
+        symbol = sp.Symbol(layered("w", parsed.layer, k, j))
+        return symbol if symbol in self.parameters else None
+
+    @functools.cached_property
+    def parameters(self) -> frozenset[sp.Symbol]:
+        return frozenset(self.network.parameters)
+
+    def neighbour_models(self, gradient: Gradient) -> Iterator[Model]:
+        """The gradient of a neighbouring parameter: `w_kj`'s for `w_jk` (δ_k·a_j), or another
+        node's delta with the right input."""
+        node = gradient.node
+        layer = self.network.layers[node.layer - 1]
+        source = gradient.local.value
+        if gradient.source is not None:
+            k = gradient.source
+            if k != node.index and k <= len(layer) and node.index <= len(node.inputs):
+                other = layer[k - 1]
+                wrong = (delta_symbol(self.network, other), node.inputs[node.index - 1])
+                yield Model(
+                    Mistake.TRANSPOSED_INDICES,
+                    product(*wrong),
+                    explain=functools.partial(_transposed_parameter, gradient, other, *wrong),
+                )
+        ranked = sorted(
+            (n for n in layer if n is not node), key=lambda n: abs(n.index - node.index)
+        )
+        for other in ranked[:MAX_CANDIDATES]:
+            wrong_delta = delta_symbol(self.network, other)
+            yield Model(
+                Mistake.WRONG_DELTA,
+                product(wrong_delta, source),
+                explain=functools.partial(_wrong_delta, gradient, other, wrong_delta),
+            )
+
+    def sum_models(self, gradient: Gradient, rest: list[tuple[Link, sp.Expr]]) -> Iterator[Model]:
+        """Where the node feeds several nodes: `Σ_i δ_i·w_ij` with terms forgotten, or with
+        transposed weights (`w_ji` for `w_ij`), the rest of the gradient right."""
+        if gradient.chain is not None or not rest or rest[0][0].kind is not None:
+            return
+        link, others = rest[0]
+        downstream = gradient.delta.downstream
+        count = len(downstream)
+        if count < 2:
+            return
+        terms = [product(symbol, factor.value) for symbol, factor in downstream]
+        kept_sets = [[i] for i in range(count)]
+        if count > 2:
+            kept_sets += [[j for j in range(count) if j != i] for i in range(count)]
+        for kept in kept_sets[:MAX_CANDIDATES]:
+            yield Model(
+                Mistake.MISSING_TERMS,
+                product(total(terms[i] for i in kept), others),
+                (link,),
+                explain=functools.partial(_missing_terms, gradient, link, terms, kept),
+            )
+        swapped = [self.transposed(factor.value) for _, factor in downstream]
+        if (
+            all(w is not None for w in swapped)
+            and sum(w != factor.value for w, (_, factor) in zip(swapped, downstream)) > 1
+        ):  # one weight swapped is the model below
+            wrong = [product(s, w) for (s, _), w in zip(downstream, swapped)]
+            yield Model(
+                Mistake.TRANSPOSED_INDICES,
+                product(total(wrong), others),
+                (link,),
+                explain=functools.partial(_transposed_sum, link, wrong),
+            )
+        for i, weight in enumerate(swapped[:MAX_CANDIDATES]):
+            if weight is None or weight == downstream[i][1].value:
+                continue
+            wrong = [*terms[:i], product(downstream[i][0], weight), *terms[i + 1 :]]
+            yield Model(
+                Mistake.TRANSPOSED_INDICES,
+                product(total(wrong), others),
+                (link,),
+                explain=functools.partial(_transposed_weight, link, weight, downstream[i][1].value),
+            )
 
     def cost_alternatives(self, link: Link) -> list[sp.Expr]:
         """Derivatives of ∂J/∂ŷ a student might write instead: other costs' and common slips."""
@@ -305,3 +459,85 @@ def _nice(ratio: Any) -> Fraction | None:
 
 def _function_name(node: Node) -> str:
     return node.activation.text
+
+
+# ---------------------------------------------------------------------------- wording
+
+
+def _wrong_argument(link: Link, node: Node, argument: sp.Expr) -> Diagnosis:
+    """`σ'(ŷ)` where `σ'(z₂)` is meant."""
+    name = _function_name(node)
+    found = messages.derivative(name, to_text(argument))
+    message = messages.wrong_argument(found, link.shown, to_text(node.z), to_text(argument))
+    return Diagnosis(Mistake.WRONG_ARGUMENT, message, link.label, to_text(link.value), found)
+
+
+def _other_formula(link: Link, alternative: sp.Expr, record: functions.Function) -> Diagnosis:
+    """Another activation's derivative (`a(1 − a)`, the sigmoid's, for ReLU's)."""
+    found = to_text(alternative)
+    message = messages.other_activation(found, record.title, link.shown)
+    return Diagnosis(
+        Mistake.WRONG_ACTIVATION_DERIVATIVE, message, link.label, to_text(link.value), found
+    )
+
+
+def _transposed_parameter(
+    gradient: Gradient, other: Node, wrong_delta: sp.Symbol, wrong_input: sp.Expr
+) -> Diagnosis:
+    """`δ⁽¹⁾₂·x₁` for `w⁽¹⁾₁₂`: the gradient of `w⁽¹⁾₂₁`."""
+    node = gradient.node
+    weight = gradient.parameter
+    transposed = layered("w", node.layer, other.index, node.index)
+    right = product(gradient.delta.symbol, gradient.local.value)
+    found = to_text(product(wrong_delta, wrong_input))
+    message = messages.transposed_parameter(
+        found,
+        _text(transposed),
+        _text(weight.name),
+        to_text(gradient.local.value),
+        node.index,
+        to_text(right),
+    )
+    return Diagnosis(Mistake.TRANSPOSED_INDICES, message, None, to_text(right), found)
+
+
+def _wrong_delta(gradient: Gradient, other: Node, wrong: sp.Symbol) -> Diagnosis:
+    """Another node's delta with the right input."""
+    node = gradient.node
+    right = gradient.delta.symbol
+    message = messages.wrong_delta(
+        to_text(wrong), _text(gradient.parameter.name), node.index, node.layer, to_text(right)
+    )
+    return Diagnosis(Mistake.WRONG_DELTA, message, None, to_text(right), to_text(wrong))
+
+
+def _missing_terms(
+    gradient: Gradient, link: Link, terms: list[sp.Expr], kept: list[int]
+) -> Diagnosis:
+    """One term of `Σ_i δ_i·w_ij` where all are meant: which are missing."""
+    node = gradient.node
+    found = to_text(total(terms[i] for i in kept))
+    missing = [to_text(t) for i, t in enumerate(terms) if i not in kept]
+    message = messages.missing_terms(
+        found, missing, link.label, to_text(link.value), node.index, node.layer, len(terms)
+    )
+    return Diagnosis(Mistake.MISSING_TERMS, message, link.label, to_text(link.value), found)
+
+
+def _transposed_sum(link: Link, wrong: list[sp.Expr]) -> Diagnosis:
+    """`Σ_i δ_i·w_ji` where `Σ_i δ_i·w_ij` is meant."""
+    found = to_text(total(wrong))
+    message = messages.transposed_sum(found, link.label, to_text(link.value))
+    return Diagnosis(Mistake.TRANSPOSED_INDICES, message, link.label, to_text(link.value), found)
+
+
+def _transposed_weight(link: Link, wrong: sp.Symbol, right: sp.Expr) -> Diagnosis:
+    """One weight of the sum with its indices swapped: `w⁽²⁾₁₂` for `w⁽²⁾₂₁`."""
+    message = messages.transposed_weight(_text(wrong.name), _text(right.name), link.label)
+    return Diagnosis(
+        Mistake.TRANSPOSED_INDICES, message, link.label, _text(right.name), _text(wrong.name)
+    )
+
+
+def _text(name: str) -> str:
+    return text_name(name) or name

@@ -98,7 +98,7 @@ class Judge:
             return cannot_judge(param, str(error))
         name = gradient.parameter.name
         try:
-            reading = self.names.read(answer, fmt)
+            reading = self.names.read(answer, fmt, parameter=name)
         except ParseError as error:
             return cannot_judge(name, str(error), error_position=error.position)
         except (SymderivError, RecursionError) as error:

@@ -46,26 +46,64 @@ def unknown_format(fmt: str) -> str:
 
 
 def unknown_symbol(
-    name: str, network: str, names: Sequence[str], aliases: Sequence[str], spells_product: bool
+    name: str,
+    network: str,
+    names: Sequence[str],
+    close: str | None,
+    spells_product: bool,
+    latex: bool = False,
+    needs_indices: bool = False,
 ) -> str:
-    """An unknown symbol, with the nearest known name and the ways it is often mistyped.
+    """An unknown symbol, with the known name it probably means and the ways it is often mistyped.
 
-    `spells_product` says that the name is a row of known one-letter names (`xy`).
+    `close` is that known name (one of `names`); `spells_product` says that the name is a row of
+    known one-letter names (`xy`); `needs_indices` that it lacks the node indices every name of
+    this network has.
     """
     message = f"unknown symbol {name!r} for the {network} network."
-    close = difflib.get_close_matches(name, [*names, *aliases], n=1, cutoff=0.6)
     if close:
-        message += f" Did you mean {close[0]!r}?"
+        message += f" Did you mean {close!r}?"
+    if needs_indices:
+        example = (close if not latex else naming.latex_name(close)) if close else None
+        message += " Here every w, b, z, a and δ has node indices too" + (
+            f", as {example}." if example else "."
+        )
     if spells_product:
         message += f" For a product write {'*'.join(name)}."
     meant = _function_meant(name)
     if meant is not None:
-        message += f" For the {meant.title} write {meant.text}(z) or {meant.name}(z)."
+        spelling = meant.latex if latex else f"{meant.text}(z) or {meant.name}"
+        message += f" For the {meant.title} write {spelling}(z)."
     if len(names) <= 30:
         message += f" Known: {', '.join(names)}."
     else:
         message += f" Known: {', '.join(names[:12])}, … ({len(names)} names)."
     return message
+
+
+def gradient_as_factor(shown: str) -> str:
+    """`∂J/∂w₂` written inside an answer: it is what the answer should equal."""
+    return (
+        f"∂J/∂{shown} is a gradient, not a factor of one: write it only on the left of '=', "
+        f"as ∂J/∂{shown} = your answer"
+    )
+
+
+def derivative_not_understood(shown: str) -> str:
+    return (
+        f"∂J/∂{shown} is not understood in an answer; of the cost's derivatives only ∂J/∂ŷ "
+        "(the cost's own derivative) and ∂J/∂z (the delta δ) are: write the others out"
+    )
+
+
+def other_left_side(named: str, param: str, is_parameter: bool) -> str:
+    """The left side of an answer written as an equation names another derivative."""
+    checked = gradient(param)
+    what = "another parameter" if is_parameter else "not a parameter"
+    return (
+        f"the left side of '=' is ∂J/∂{named} ({what}), but the answer is checked as {checked} "
+        f"(--param {param}): write {checked} on the left, or check the parameter it names"
+    )
 
 
 NESTED_TOO_DEEPLY = "the answer is nested too deeply"
@@ -116,6 +154,7 @@ _REPLACEMENTS = {
     Mistake.WRONG_WEIGHT: "wrong weight",
     Mistake.WRONG_ACTIVATION_DERIVATIVE: "wrong activation derivative",
     Mistake.WRONG_COST_DERIVATIVE: "wrong cost derivative",
+    Mistake.TRANSPOSED_INDICES: "transposed weight indices",
 }
 
 
@@ -133,6 +172,60 @@ def extra(found: str) -> str:
 
 def replaced(mistake: Mistake, found: str, factors: str) -> str:
     return f"{_REPLACEMENTS[mistake]}: {found} where {factors}"
+
+
+_WEIGHT_INDICES = "w⁽ˡ⁾ⱼₖ joins node k of layer l − 1 to node j of layer l"
+
+
+def wrong_argument(found: str, factor: str, z: str, argument: str) -> str:
+    """`σ'(ŷ)` where `σ'(z₂)` is meant: the commonest slip in an activation's derivative."""
+    return (
+        f"activation derivative at the wrong argument: {found} where {factor}; the derivative "
+        f"is taken at the input sum {z}, not at {argument}"
+    )
+
+
+def other_activation(found: str, title: str, factor: str) -> str:
+    """Another activation's derivative, as `a(1 − a)` (the sigmoid's) for ReLU's."""
+    return f"wrong activation derivative: {found} (the derivative of the {title}) where {factor}"
+
+
+def transposed_parameter(
+    found: str, transposed: str, weight: str, source: str, node: int, right: str
+) -> str:
+    """`δ⁽¹⁾₂·x₁` for `w⁽¹⁾₁₂`: the gradient of the weight with its indices swapped."""
+    return (
+        f"transposed indices: {found} is ∂J/∂{transposed}; {weight} joins {source} to node "
+        f"{node}, so ∂J/∂{weight} = {right} (the receiving node's delta times the input the "
+        "weight multiplies)"
+    )
+
+
+def wrong_delta(found: str, param: str, node: int, layer: int, right: str) -> str:
+    return (
+        f"wrong node's delta: {found} where {param} belongs to node {node} of layer {layer}, "
+        f"whose delta is {right}"
+    )
+
+
+def missing_terms(
+    found: str, missing: Sequence[str], label: str, full: str, node: int, layer: int, count: int
+) -> str:
+    """A forgotten sum over the nodes a node feeds: which terms are missing."""
+    return (
+        f"forgotten sum over the {count} nodes that node {node} of layer {layer} feeds: "
+        f"{label} = {full}, but the answer has only {found} (missing {' and '.join(missing)})"
+    )
+
+
+def transposed_sum(found: str, label: str, full: str) -> str:
+    return f"transposed weight indices: {found} where {label} = {full} ({_WEIGHT_INDICES})"
+
+
+def transposed_weight(wrong: str, right: str, label: str) -> str:
+    return (
+        f"transposed weight indices: {wrong} where {right} is meant, in {label} ({_WEIGHT_INDICES})"
+    )
 
 
 def and_off_by(constant: Fraction) -> str:
@@ -168,10 +261,16 @@ def constant_factor(param: str, shown: str, nice: Fraction | None, cost: str) ->
 
 
 def _function_meant(name: str) -> functions.Function | None:
-    """The function a name that is not one probably means: `sigma` or `sig` for σ."""
+    """The function a name that is not one probably means: `sigma`, `sig` or `sigmod` for σ."""
     word = name.lower()
+    spellings: dict[str, functions.Function] = {}
+    for spelling, record in functions.typed_names():
+        spellings.setdefault(spelling.lower(), record)
     for record in functions.FUNCTIONS:
         command = record.latex.lstrip("\\")
         if record.typed and (word == command or (len(word) >= 3 and record.name.startswith(word))):
             return record
-    return None
+    if len(word) < 4:
+        return None
+    close = difflib.get_close_matches(word, spellings, n=1, cutoff=0.75)
+    return spellings[close[0]] if close else None

@@ -43,6 +43,10 @@ class Mistake(enum.Enum):
     WRONG_WEIGHT = "wrong_weight"
     WRONG_ACTIVATION_DERIVATIVE = "wrong_activation_derivative"
     WRONG_COST_DERIVATIVE = "wrong_cost_derivative"
+    WRONG_ARGUMENT = "wrong_argument"  # f'(a) or f'(ŷ) where f'(z) is meant
+    TRANSPOSED_INDICES = "transposed_indices"  # w_kj where w_jk is meant
+    WRONG_DELTA = "wrong_delta"  # another node's delta
+    MISSING_TERMS = "missing_terms"  # a forgotten sum over the nodes a node feeds
     UNEXPLAINED = "unexplained"
 
 

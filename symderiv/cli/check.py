@@ -87,6 +87,8 @@ Examples:
   symderiv check '2(\\hat{y}-y)\\sigma'"'"'(z_2) a_1' --param w2 --json
   symderiv check "delta1*x_2" --param w1_1_2 --layers 2-2-1
   symderiv check --param b2 -- "-2*(y - yhat)*yhat*(1 - yhat)"
+  symderiv check 'dJ/dw2 = delta2*a1' --param w2
+  symderiv check - --param w2 < answer.tex
   symderiv check --batch answers.csv --out-dir reports --cost binary_cross_entropy
 
 \b
@@ -146,9 +148,10 @@ def check_command(
     ANSWER is plain (2*(yhat - y)*yhat*(1 - yhat)*a1, σ(z2), δ2·a1) or LaTeX
     (2(\\hat{y}-y)\\hat{y}(1-\\hat{y})a_1, \\sigma(z_2), \\frac{..}{..}), detected by its
     backslashes and braces. It may use the network's names x, y, w, b, z, a, ŷ (a_L too) and
-    the deltas δ. The verdict is correct, incorrect (naming the chain-rule mistake, with a
-    counterexample) or cannot judge (with the reason). SPEC and the flags choose the network
-    as for `derive`. An answer starting with '-' goes after '--'.
+    the deltas δ, and be written as an equation (dJ/dw2 = ...). The verdict is correct,
+    incorrect (naming the chain-rule mistake, with a counterexample) or cannot judge (with
+    the reason). SPEC and the flags choose the network as for `derive`. An answer starting
+    with '-' goes after '--'; ANSWER '-' reads the answer from standard input.
 
     Exit status: 0 correct, 1 incorrect, 2 cannot judge or bad usage; with --batch, 0 when
     every row was judged, 1 when some could not be, 2 when the batch could not run.
@@ -167,6 +170,8 @@ def check_command(
         raise SymderivError("give the ANSWER to check (or --batch FILE.csv)")
     if param is None:
         raise SymderivError("give the parameter with --param NAME (e.g. --param w2)")
+    if answer == "-":
+        answer = _answer_from_stdin()
     from symderiv.api import check_answer
 
     fmt = "latex" if latex else "auto"
@@ -176,6 +181,26 @@ def check_command(
     else:
         click.echo(render_result(result))
     raise SystemExit(result.exit_code)
+
+
+def _answer_from_stdin() -> str:
+    """The answer on standard input (`symderiv check - --param w2 < answer.tex`), read no
+    further than the longest answer the parsers accept."""
+    from symderiv.parse.latex import MAX_LATEX_LENGTH
+    from symderiv.parse.plain import MAX_INPUT_LENGTH
+
+    limit = max(MAX_LATEX_LENGTH, MAX_INPUT_LENGTH)
+    stream = click.get_text_stream("stdin", encoding="utf-8", errors="strict")
+    try:
+        text = stream.read(limit + 1)
+    except UnicodeDecodeError:
+        raise SymderivError("the answer on standard input is not UTF-8 text") from None
+    if len(text) > limit:
+        raise SymderivError(f"the answer on standard input is longer than {limit:,} characters")
+    answer = text.removeprefix("\ufeff").strip()
+    if not answer:
+        raise SymderivError("no answer on standard input (ANSWER '-' reads it from there)")
+    return answer
 
 
 def _spec_from_positional(path: str) -> NetworkSpec:

@@ -10,17 +10,27 @@ found there is reported at the matching place in the LaTeX.
 Understood:
 
 - `\frac{..}{..}` (also `\dfrac`, `\tfrac`, `\frac12`), `\sqrt{..}`, `\sqrt[n]{..}`, braces as
-  grouping, `( )` and `[ ]`, `\left( \right)` and `\big(` style sizes, `^{..}` or `^2`.
-- `\cdot`, `\times`, `\ast` (products), `\div`; spaces `\, \; \: \! \quad \qquad ~`.
+  grouping, `( )` and `[ ]`, `\left( \right)`, `\left[ \right]`, and sized delimiters
+  (`\big( \big)`, `\Big[ \Big]`, `\bigl( \bigr)`, `\Bigl`, ...: the size is dropped), `^{..}`
+  or `^2`.
+- `\cdot`, `\times`, `\ast` (products), `\div`; spaces `\, \; \: \> \! \ \quad \qquad ~`,
+  which never change the meaning: `\hat{y}\,(1-\hat{y})` is a product like `\hat{y}(1-\hat{y})`.
+- Juxtaposition multiplies, as on the page, unless the name is a known function: a name
+  before `(`, `[`, `{` or a bracketed form (`\hat{y}(1-\hat{y})`, `a_1\left(..\right)`), and a
+  number after a name or a bracket (`(1-y)2`). Adjacent letters form one name, as in the plain
+  grammar (`yhat`, `a1`); the checker reads a run of its one-letter names as their product.
 - Functions: every function of `symderiv.core.functions`, by its LaTeX command (`\sigma`,
-  `\tanh`, `\ln`, `\log` natural) or its name in `\operatorname{..}` (`\operatorname{ReLU}`);
-  a prime for its derivative (`\sigma'(z)`, `\tanh^{\prime}(z)`); `\ln \hat{y}` (one variable
-  without parentheses), `\sigma^2(z)` (a power of the value).
+  `\tanh`, `\ln`, `\log` natural), its name in `\operatorname{..}` (`\operatorname{ReLU}`), or
+  typed in letters (`sigmoid(z)`, `σ(z)`); a prime for its derivative (`\sigma'(z)`,
+  `\sigma^{\prime}(z)`, `\sigma^\prime(z)`, `\sigma^{'}(z)`, `σ′(z)`); `\ln \hat{y}` (one
+  variable without parentheses), `\sigma^2(z)` (a power of the value).
 - Names: `x`, `y`, `\hat{y}`, `\delta`, and subscripts and layer superscripts as the handouts
   write them: `a_1`, `a_{1}`, `w_2`, `\delta_2` (layer only), `w^{(2)}_{11}` or `w^{(2)}_{1,1}`
-  (layer and node indices), `\hat{y}_1`, `x_{2}`. Adjacent letters form one name, as in the
-  plain grammar (`yhat`, `a1`); a name before `(` multiplies it (`\hat{y}(1-\hat{y})`).
-- `e^{..}`, `\mathrm{e}`, `\pi`; `\frac{\partial J}{\partial \hat{y}}` for an abstract cost.
+  (layer and node indices), `\hat{y}_1`, `x_{2}`; layers also in brackets (`\delta^{[2]}`,
+  `a^{[1]}`), and `W` for `w` (`W^{[2]}_{12}`: row = receiving node, column = input).
+- `e^{..}`, `\mathrm{e}`, `\pi`; derivatives of the cost, `\frac{\partial J}{\partial \hat{y}}`
+  or `\frac{dJ}{dw_2}`, each read as one name (`dJ_dyhat`, `dJ_dw2`) whose meaning the checker
+  decides (`symderiv.check.names`).
 - Surrounding `$..$`, `$$..$$`, `\(..\)` and `\[..\]` are ignored.
 
 Everything else is refused with its position: unknown commands (with a did-you-mean), and by
@@ -47,6 +57,7 @@ from symderiv.parse.plain import (
 )
 
 MAX_LATEX_LENGTH = 4_000
+COST_DERIVATIVE = "dJ_d"  # `\frac{\partial J}{\partial w_2}` is read as the name `dJ_dw2`
 
 # \command -> plain function name: every record's LaTeX name that is one command (\sigma, \ln)
 _FUNCTION_COMMANDS = {
@@ -65,11 +76,17 @@ _TYPED_NAMES = ", ".join(
 )
 _NAMING_COMMANDS = frozenset({"operatorname", "mathrm", "text", "textrm", "mathit", "rm"})
 _PRODUCTS = {"cdot": "*", "times": "*", "ast": "*", "div": "/"}
-_SPACES = frozenset({",", ";", ":", "!", " ", "quad", "qquad", "thinspace", "enspace"})
+# spacing commands: read as a space, so they never change what is multiplied by what
+_SPACES = frozenset(
+    {",", ";", ":", ">", "!", " ", "quad", "qquad", "thinspace", "medspace", "thickspace"}
+    | {"enspace", "negthinspace"}
+)
+# sizes of a delimiter (\big( ... \big)): dropped, the delimiter is read as if written alone
 _SIZES = frozenset(
     {"big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "Biggl"}
-    | {"Biggr"}
+    | {"Biggr", "bigm", "Bigm"}
 )
+_SIZED = "()[]"
 _FRACTIONS = frozenset({"frac", "dfrac", "tfrac"})
 _HATS = frozenset({"hat", "widehat"})
 _OPENERS = {"(": ")", "[": "]"}
@@ -96,10 +113,9 @@ _KNOWN = sorted(
 )
 _LAYERED = frozenset(naming.LAYERED)
 # commands whose translation may start with "(": a name before them multiplies explicitly
-_BRACKETING = frozenset(
-    {"left", "sqrt", *_SIZES, *_FRACTIONS, *_FUNCTION_COMMANDS, *_NAMING_COMMANDS}
-)
+_BRACKETING = frozenset({"left", "sqrt", *_FRACTIONS, *_FUNCTION_COMMANDS, *_NAMING_COMMANDS})
 _ALLOWED_PUNCTUATION = frozenset("+-*/,")
+_PRIMES = "'\u2032"  # ' and ′
 _DIGITS = frozenset("0123456789")
 _SUBSCRIPT_DIGITS = frozenset("₀₁₂₃₄₅₆₇₈₉")
 
@@ -136,7 +152,7 @@ def translate(latex: str) -> Translation:
         raise ParseError(
             latex, MAX_LATEX_LENGTH, f"LaTeX longer than {MAX_LATEX_LENGTH} characters"
         )
-    start, end = _strip_delimiters(latex)
+    start, end = strip_delimiters(latex)
     tokens = _tokenize(latex, start, end)
     matches = _match_braces(latex, tokens)
     reader = _Reader(latex, tokens, matches)
@@ -159,7 +175,7 @@ def parse_latex(latex: str) -> sp.Expr:
 def parse_translation(translation: Translation) -> sp.Expr:
     """Parse the plain text of a translation, reporting errors at their LaTeX position."""
     try:
-        return parse_expression(translation.plain)
+        return parse_expression(translation.plain, latex=True)
     except ParseError as error:
         raise ParseError(
             translation.latex, translation.source_position(error.position), error.reason
@@ -177,7 +193,7 @@ class _Token:
     end: int
 
 
-def _strip_delimiters(text: str) -> tuple[int, int]:
+def strip_delimiters(text: str) -> tuple[int, int]:
     """Bounds of `text` inside `$..$`, `$$..$$`, `\\(..\\)` or `\\[..\\]`, if it is wrapped."""
     start, end = 0, len(text)
     while start < end and text[start].isspace():
@@ -206,11 +222,19 @@ def _tokenize(text: str, start: int, end: int) -> list[_Token]:
             if text[j].isascii() and text[j].isalpha():
                 while j < end and text[j].isascii() and text[j].isalpha():
                     j += 1
-                tokens.append(_Token("cmd", text[i + 1 : j], i, j))
             else:
-                tokens.append(_Token("cmd", text[j], i, j + 1))
                 j += 1
+            name = text[i + 1 : j]
+            if name in _SPACES:
+                tokens.append(_Token("space", " ", i, j))
+            elif name in _SIZES:
+                _check_sized(text, i, j, end)  # \big( is (: nothing of its own to read
+            else:
+                tokens.append(_Token("cmd", name, i, j))
             i = j
+        elif char == "~":
+            tokens.append(_Token("space", " ", i, i + 1))
+            i += 1
         elif char.isspace():
             j = i
             while j < end and text[j].isspace():
@@ -221,6 +245,16 @@ def _tokenize(text: str, start: int, end: int) -> list[_Token]:
             tokens.append(_Token("char", char, i, i + 1))
             i += 1
     return tokens
+
+
+def _check_sized(text: str, start: int, end: int, stop: int) -> None:
+    """A size command (`\\big`, `\\Bigl`, ...) must be followed by a parenthesis or bracket."""
+    following = end
+    while following < stop and text[following].isspace():
+        following += 1
+    if following >= stop or text[following] not in _SIZED:
+        name = text[start + 1 : end]
+        raise ParseError(text, start, rf"\{name} must be followed by a parenthesis or bracket")
 
 
 def _match_braces(text: str, tokens: list[_Token]) -> dict[int, int]:
@@ -250,6 +284,28 @@ Piece = list[tuple[str, int]]  # fragments of plain text, each with its LaTeX po
 
 def _text(piece: Piece) -> str:
     return "".join(text for text, _ in piece)
+
+
+def _starts_number(piece: Piece) -> bool:
+    text = _text(piece).lstrip()
+    return bool(text) and (text[0] in _DIGITS or text[0] == ".")
+
+
+def _ends_factor(piece: Piece) -> bool:
+    """Whether `piece` ends with a name or a bracket, which a number after it multiplies.
+
+    After a number it does not: `2 3` is 23 on the page, and the plain parser refuses it.
+    """
+    last = ""
+    for text, _ in reversed(piece):
+        if text.strip():
+            last = text.strip().split(" ")[-1]
+            break
+    return bool(last) and (last[-1] == ")" or (last[-1].isalnum() and not _is_number(last)))
+
+
+def _is_number(text: str) -> bool:
+    return all(c in _DIGITS or c == "." for c in text)
 
 
 def _spaced(text: str, position: int) -> Piece:
@@ -348,7 +404,10 @@ class _Reader:
                     return piece
                 raise self.error(token.start, r"\right without a matching \left")
             else:
-                piece.extend(self.item(stop))
+                item = self.item(stop)
+                if _starts_number(item) and _ends_factor(piece):
+                    piece.append(("*", item[0][1]))  # juxtaposition multiplies: (1-y)2, \hat{y}2
+                piece.extend(item)
         if closer is not None:
             expected = r"\right" if closer == "right" else repr(closer)
             if opened is None:  # pragma: no cover - every caller names its opener
@@ -443,11 +502,11 @@ class _Reader:
         if char in _ALLOWED_PUNCTUATION:
             self.i += 1
             return [(f" {char} ", token.start)]
-        if char == "~":
-            self.i += 1
-            return [(" ", token.start)]
+        if char in FUNCTIONS:
+            self.i += 1  # σ: a function, whose prime and argument are read here
+            return self.function(stop, char, token)
         if not char.isascii():
-            self.i += 1  # σ, ŷ, ·, −, subscript digits: the plain parser reads them
+            self.i += 1  # ŷ, ·, −, subscript digits: the plain parser reads them
             return [(char, token.start)]
         raise self.error(token.start, _CHARACTER_ERRORS.get(char, f"unexpected {char!r}"))
 
@@ -461,20 +520,11 @@ class _Reader:
     def command(self, stop: int) -> Piece:
         token = self.tokens[self.i]
         name = token.text
-        if name in _SPACES:
-            self.i += 1
-            return [(" ", token.start)]
         if name in _PRODUCTS:
             self.i += 1
             return [(f" {_PRODUCTS[name]} ", token.start)]
         if name == "left":
             return self.left_right(stop)
-        if name in _SIZES:
-            self.i += 1
-            if not self.is_char(self.peek(stop), "()[]"):
-                raise self.error(token.start, rf"\{name} must be followed by a parenthesis")
-            self.skip_spaces(stop)
-            return []
         if name in _FRACTIONS:
             return self.fraction(stop)
         if name == "sqrt":
@@ -517,16 +567,23 @@ class _Reader:
         return [("((", at), *numerator, (")/(", at), *denominator, ("))", at)]
 
     def partial_derivative(self, stop: int) -> str | None:
-        r"""After `\frac`: `{\partial J}{\partial \hat{y}}` gives the abstract `∂J/∂ŷ`'s name."""
+        r"""After `\frac`: `{\partial J}{\partial w_2}` (or `{dJ}{dw_2}`) as the name `dJ_dw2`.
+
+        `dJ_dyhat` is the abstract cost's `∂J/∂ŷ`; what the others mean (the left side of an
+        answer written as an equation, `∂J/∂z = δ`) is for the reader of the names to say.
+        """
         first = self.next_index(stop)
         if first >= stop or not self.is_char(self.tokens[first], "{"):
             return None
         numerator = self.braced_tokens(first)
-        if not numerator or not self.is_cmd(numerator[0], "partial"):
+        if [t.text for t in numerator] == ["d", "J"]:
+            pass  # \frac{dJ}{dw_2}; other fractions whose top starts with d are fractions
+        elif not numerator or not self.is_cmd(numerator[0], "partial"):
             return None
-        if [t.text for t in numerator[1:]] != ["J"]:
+        elif [t.text for t in numerator[1:]] != ["J"]:
             raise self.error(
-                numerator[0].start, r"only \frac{\partial J}{\partial \hat{y}} is understood"
+                numerator[0].start,
+                r"only derivatives of the cost J are understood: \frac{\partial J}{\partial ...}",
             )
         second = self.next_index(stop, self.matches[first] + 1)
         if second >= stop or not self.is_char(self.tokens[second], "{"):
@@ -535,19 +592,37 @@ class _Reader:
             )
         close = self.matches[second]
         denominator = self.braced_tokens(second)
-        if not denominator or not self.is_cmd(denominator[0], "partial"):
+        marker = self.differential(denominator)
+        if marker == 0:
             raise self.error(
-                self.tokens[second].start, r"expected \partial \hat{y} in the denominator"
+                self.tokens[second].start, r"expected \partial and a name in the denominator"
             )
-        self.i = self.tokens.index(denominator[0], second) + 1
+        self.i = self.tokens.index(denominator[marker - 1], second) + 1
         self.skip_spaces(close)
-        piece = self.name(close, product_follows=False) if self.i < close else []
+        starts_name = self.i < close and (
+            self.is_letter(self.tokens[self.i]) or self.is_cmd(self.tokens[self.i], *_HATS, "delta")
+        )
+        piece = self.name(close, product_follows=False) if starts_name else []
         self.skip_spaces(close)
-        parsed = naming.parse_name(_text(piece).strip())
-        if self.i != close or parsed is None or parsed.stem != "yhat":
-            raise self.error(denominator[0].start, r"only \partial \hat{y} is understood here")
+        name = _text(piece).strip()
+        if self.i != close or not name or " " in name:
+            raise self.error(
+                denominator[0].start, r"write one name after \partial, as \partial w_2"
+            )
         self.i = close + 1
-        return naming.indexed("dJ_dyhat", *parsed.indices)
+        return COST_DERIVATIVE + name
+
+    def differential(self, tokens: list[_Token]) -> int:
+        """How many tokens `∂` or `d` takes at the start of `tokens` (0: neither)."""
+        if tokens and self.is_cmd(tokens[0], "partial"):
+            return 1
+        if (
+            len(tokens) > 1
+            and self.is_char(tokens[0], "d")
+            and (self.is_letter(tokens[1]) or tokens[1].kind == "cmd")
+        ):
+            return 1
+        return 0
 
     def root(self, stop: int) -> Piece:
         token = self.tokens[self.i]
@@ -596,17 +671,12 @@ class _Reader:
         prime = False
         power: Piece | None = None
         following = self.peek(stop)
-        if self.is_char(following, "'") and following is not None:
+        if self.is_char(following, _PRIMES):
             prime = True
             self.i = self.next_index(stop) + 1
         elif self.is_char(following, "^"):
             self.i = self.next_index(stop) + 1
-            brace = self.next_index(stop)
-            if brace < stop and self.is_char(self.tokens[brace], "{"):
-                inside = self.braced_tokens(brace)
-                if len(inside) == 1 and self.is_cmd(inside[0], "prime"):
-                    prime = True
-                    self.i = self.matches[brace] + 1
+            prime = self.prime_superscript(stop)
             if not prime:
                 power = self.argument(stop, f"the power of {plain}")
                 if _text(power).replace(" ", "") == "-1":
@@ -617,6 +687,24 @@ class _Reader:
         if power is not None:
             return [("(", at), *call, (")^(", at), *power, (")", at)]
         return call
+
+    def prime_superscript(self, stop: int) -> bool:
+        r"""After `^`: `\prime`, `{\prime}` or `{'}` (read, True), or a power (nothing read)."""
+        index = self.next_index(stop)
+        if index >= stop:
+            return False
+        token = self.tokens[index]
+        if self.is_cmd(token, "prime"):
+            self.i = index + 1
+            return True
+        if self.is_char(token, "{"):
+            inside = self.braced_tokens(index)
+            if len(inside) == 1 and (
+                self.is_cmd(inside[0], "prime") or self.is_char(inside[0], _PRIMES)
+            ):
+                self.i = self.matches[index] + 1
+                return True
+        return False
 
     def function_argument(self, stop: int, plain: str) -> Piece:
         r"""`(...)`, `\left(...\right)`, `{...}`, or one variable or number without brackets."""
@@ -661,10 +749,12 @@ class _Reader:
         """A variable with its subscripts and layer superscript: `w^{(2)}_{11}` → `w2_1_1`."""
         token = self.tokens[self.i]
         base = self.base_name(stop)
-        if base in FUNCTIONS or base in ("e", "pi"):
-            if base in FUNCTIONS:
-                return [(f" {base}", token.start)]  # a function typed in letters: sigmoid(z)
+        if base in FUNCTIONS:
+            return self.function(stop, base, token)  # a function typed in letters: sigmoid(z)
+        if base in ("e", "pi"):
             return self.product_before(stop, _spaced(base, token.start), product_follows)
+        if base == "W":
+            base = "w"  # the weight matrix's entries: W^{[2]}_{12}
         layer: str | None = None
         indices: list[str] | None = None
         while True:
@@ -754,13 +844,13 @@ class _Reader:
         return chunks
 
     def layer_superscript(self, stop: int) -> str | None:
-        """`^{(2)}` after w, b, z, a or δ: the layer; None (and nothing read) for a power."""
+        """`^{(2)}` or `^{[2]}` after w, b, z, a or δ: the layer; None (read nothing) if a power."""
         caret = self.next_index(stop)
         brace = self.next_index(stop, caret + 1)
         if brace >= stop or not self.is_char(self.tokens[brace], "{"):
             return None
         inside = "".join(t.text for t in self.braced_tokens(brace))
-        if len(inside) > 2 and inside[0] == "(" and inside[-1] == ")" and inside[1:-1].isdigit():
+        if len(inside) > 2 and inside[0] + inside[-1] in ("()", "[]") and inside[1:-1].isdigit():
             self.i = self.matches[brace] + 1
             return inside[1:-1]
         return None

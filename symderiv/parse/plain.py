@@ -9,21 +9,24 @@ Grammar (lowest precedence first)::
 
     expression := term (("+" | "-") term)*
     term       := unary (("*" | "/") unary | implicit)*
-    implicit   := power                  # juxtaposition, only before a name or "("
+    implicit   := power                  # juxtaposition, only before a name, "(" or "["
     unary      := ("-" | "+") unary | power
     power      := primary (("^" | "**") unary)?       # right-associative: 2^3^2 = 2^9
     primary    := number | name | function "(" expression ("," expression)? ")"
-                | "(" expression ")"
+                | "(" expression ")" | "[" expression "]"
 
 - Numbers: integers and decimals (`12`, `0.5`, `.5`), with an optional decimal exponent
   (`1.5e-3`, exponent at most ``MAX_SCIENTIFIC_EXPONENT``). Decimals become exact rationals
   (`0.5` is 1/2), so `x^0.5` is the square root it looks like. `2e` is 2·e and `2e-x` is 2·e − x:
   an `e` is an exponent only when a digit follows it.
+- Square brackets group like parentheses: `2[ŷ − y]`, matched pair by pair.
 - Implicit multiplication, where it cannot be misread: `2x`, `2(x + 1)`, `(a)(b)`, `(x + 1)y`,
   `x y` (names separated by a space; `xy` is one name), `sin(x)cos(x)`, `x²y`, `x^2 y`. It
-  binds like `*`. Rejected as ambiguous: `x(y + 1)` (a function call or a product?), `1/2x`
-  (1/(2x) or x/2?), `e^2x` (e^(2x) or e^2·x?), a number after anything (`x 2`, `(x)2`) and a
-  function without parentheses (`sin x`, `sin^2(x)`).
+  binds like `*`. A name that is not a function, followed by `(`, multiplies it: `a1(1 - a1)`,
+  `ŷ(1 − ŷ)`, `yhat (1 - yhat)`, `2y(1 - y)`, `f(x)` (f·x); a name spelled like a function
+  (`sigmod(z)`, `Tanh(z)`) is refused with a did-you-mean instead. Rejected as ambiguous: `1/2x`
+  and `1/x(y)` (1/(2x) or x/2?), `e^2x` and `2^x(x + 1)` (e^(2x) or e^2·x?), a number after
+  anything (`x 2`, `(x)2`) and a function without parentheses (`sin x`, `sin^2(x)`).
 - Functions (whitelist): every function of the table in `symderiv.core.functions`, by its name
   or another spelling it lists (`ln`, `arcsin`, `ReLU`, `σ`), each with its number of arguments
   (`log(x, b)` is base b); a prime after one is its derivative (`σ'(z)`, `tanh′(z)`). Also sqrt,
@@ -39,8 +42,9 @@ Grammar (lowest precedence first)::
   eta, `π` pi, `·` `×` `⋅` times, `−` `–` minus, superscripts `x²`, `x⁻¹`. Subscript digits end a
   name: they are glued on when that spells a network name of `symderiv.core.naming` (`w₂` is `w2`,
   `δ₂` is `delta2`), and joined with `_` otherwise (`x₁` is `x_1`, `ŷ₁` is `yhat_1`, `t₁` is
-  `t_1`). A Greek letter is a name of its own, so `ηx` is η·x. Any other non-ASCII character is an
-  error.
+  `t_1`). A Greek letter is a name of its own, so `ηx` is η·x. `∂J/∂ŷ` is the one name
+  `dJ_dyhat` (`∂J/∂w₂` is `dJ_dw2`): a derivative of the cost, whose meaning the checker decides.
+  Any other non-ASCII character is an error.
 
 Bounds, so that parsing (and differentiating what it returns) stays fast on any input: the text's
 length, its number of tokens, the nesting depth, the digits of a literal, the size of any number
@@ -51,9 +55,11 @@ and the total size of numbers under roots (SymPy factors them when it multiplies
 from __future__ import annotations
 
 import builtins
+import difflib
 import functools
 import keyword
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -111,6 +117,8 @@ _LETTERS = {"ŷ": "yhat", "δ": "delta", "η": "eta", "π": "pi"} | {
 }
 _PRIMES = "'\u2032"  # ' and ′
 _COMBINING_HAT = "\u0302"
+_PARTIAL = "∂"
+_COST_DERIVATIVE = re.compile(r"∂\s*J\s*/\s*∂\s*(?=[A-Za-zŷδ])")
 _SUBSCRIPTS = {chr(0x2080 + d): str(d) for d in range(10)}
 _SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4"} | {
     "⁵": "5",
@@ -121,6 +129,7 @@ _SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4"} | {
 }
 _SUPERSCRIPT_MINUS = "⁻"
 _WHITESPACE = " \t\r\n"
+_CLOSERS = {"(": ")", "[": "]"}
 _ASCII_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _DIGITS = frozenset("0123456789")
 _UNDEFINED = (sp.nan, sp.zoo, sp.oo, -sp.oo)
@@ -140,10 +149,13 @@ class ParseError(SymderivError):
         super().__init__(f"cannot parse expression: {reason}\n{_caret_picture(text, position)}")
 
 
-def parse_expression(text: str, *, symbols: Collection[str] | None = None) -> sp.Expr:
+def parse_expression(
+    text: str, *, symbols: Collection[str] | None = None, latex: bool = False
+) -> sp.Expr:
     """The SymPy expression `text` denotes; raises ParseError (and only that) otherwise.
 
-    With `symbols`, a name outside that collection (constants aside) is an error.
+    With `symbols`, a name outside that collection (constants aside) is an error. With `latex`,
+    `text` is the translation of a LaTeX answer and advice in errors is worded in LaTeX.
     """
     if not isinstance(text, str):
         raise TypeError("parse_expression takes text")
@@ -153,7 +165,7 @@ def parse_expression(text: str, *, symbols: Collection[str] | None = None) -> sp
         )
     tokens = _tokenize(text)
     allowed = None if symbols is None else frozenset(symbols)
-    return _Parser(text, tokens, allowed).parse()
+    return _Parser(text, tokens, allowed, latex).parse()
 
 
 # ---------------------------------------------------------------------------- error picture
@@ -211,7 +223,7 @@ def _tokenize(text: str) -> list[_Token]:
         elif char == "*" and text.startswith("**", i):
             tokens.append(_Token("op", "^", i, "**"))
             i += 2
-        elif char in "+-*/^(),":
+        elif char in "+-*/^()[],":
             tokens.append(_Token("op", char, i, char))
             i += 1
         elif char in _OPERATORS:
@@ -221,6 +233,8 @@ def _tokenize(text: str) -> list[_Token]:
             i = _read_superscript(text, i, tokens)
         elif char in _SUBSCRIPTS:
             raise ParseError(text, i, "subscript digits must follow a name, as in w₂")
+        elif char == _PARTIAL:
+            i = _read_cost_derivative(text, i, tokens)
         else:
             raise ParseError(text, i, f"unexpected character {_describe(char)}")
     tokens.append(_Token("end", "", n, ""))
@@ -311,6 +325,19 @@ def _read_name(text: str, i: int, tokens: list[_Token]) -> int:
     return i
 
 
+def _read_cost_derivative(text: str, i: int, tokens: list[_Token]) -> int:
+    """`∂J/∂ŷ` as the one name `dJ_dyhat` (`∂J/∂w₂` as `dJ_dw2`): a derivative of the cost."""
+    match = _COST_DERIVATIVE.match(text, i)
+    if match is None:
+        raise ParseError(text, i, "'∂' is understood only in a derivative of the cost, as ∂J/∂ŷ")
+    named: list[_Token] = []
+    end = _read_name(text, match.end(), named)
+    if named[0].text in FUNCTIONS:
+        raise ParseError(text, match.end(), "∂J/∂ needs a variable after it, not a function")
+    tokens.append(_Token("name", f"dJ_d{named[0].text}", i, text[i:end]))
+    return end
+
+
 def _check_name(text: str, position: int, name: str) -> None:
     if len(name) > MAX_NAME_LENGTH:
         raise ParseError(text, position, f"name longer than {MAX_NAME_LENGTH} characters")
@@ -350,8 +377,11 @@ def _read_superscript(text: str, i: int, tokens: list[_Token]) -> int:
 class _Parser:
     """Precedence climbing over the token list, building SymPy objects as it goes."""
 
-    def __init__(self, text: str, tokens: list[_Token], symbols: frozenset[str] | None) -> None:
+    def __init__(
+        self, text: str, tokens: list[_Token], symbols: frozenset[str] | None, latex: bool
+    ) -> None:
         self.text = text
+        self.latex = latex
         self.tokens = tokens
         self.index = 0
         self.depth = 0
@@ -424,11 +454,12 @@ class _Parser:
                 if op.text == "/":
                     factor = self.power_of(factor, sp.S.NegativeOne, op.position)
                 after_division = op.text == "/"
-            elif self.token.kind == "name" or self.at_op("("):
+            elif self.token.kind == "name" or self.at_op("(", "["):
                 if after_division:
+                    advice = r"\frac{1}{2x} or \frac{x}{2}" if self.latex else "1/(2*x) or x/2"
                     raise self.error(
                         self.token.position,
-                        "ambiguous implicit product after '/': write 1/(2*x) or x/2",
+                        f"ambiguous implicit product after '/': write {advice}",
                     )
                 if self.token.position == self.loose_exponent_end:
                     raise self.error(
@@ -464,7 +495,7 @@ class _Parser:
             return base
         op = self.advance()
         self.enter(op.position)
-        loose = op.source in ("^", "**") and not self.at_op("(")
+        loose = op.source in ("^", "**") and not self.at_op("(", "[")
         exponent = self.unary()
         self.depth -= 1
         if loose:
@@ -481,12 +512,13 @@ class _Parser:
         if token.kind == "name":
             self.advance()
             return self.name(token)
-        if self.at_op("("):
+        if self.at_op("(", "["):
             self.advance()
             self.enter(token.position)
             inner = self.expression()
             self.depth -= 1
-            self.expect(")", f"to close the '(' at character {token.position + 1}")
+            closer = _CLOSERS[token.text]
+            self.expect(closer, f"to close the {token.text!r} at character {token.position + 1}")
             return inner
         if token.kind == "end":
             raise self.error(token.position, "expression ends too early")
@@ -502,11 +534,14 @@ class _Parser:
                     "for a power",
                 )
             return self.call(token)
-        if self.at_op("("):
-            raise self.error(
-                self.token.position,
-                f"{name!r} is not a function: write {name}*(...) for a product",
-            )
+        if self.at_op("(", "["):
+            meant = _function_meant(name)
+            if meant is not None:
+                raise self.error(
+                    token.position,
+                    f"unknown function {name!r}: did you mean {meant}(...)? "
+                    f"(for a product write {name}*(...))",
+                )
         if name in CONSTANTS:
             return CONSTANTS[name]
         if self.symbols is not None and name not in self.symbols:
@@ -591,6 +626,26 @@ class _Parser:
                     total += _digits(arg)
         if total > MAX_NUMBER_DIGITS:
             raise self.error(position, f"number with more than {MAX_NUMBER_DIGITS} digits")
+
+
+# lower-cased spellings of the functions, for names that look like a misspelt one
+_FUNCTION_SPELLINGS = {
+    name.lower(): name for name in FUNCTIONS if name.isascii() and not name.endswith("'")
+}
+
+
+def _function_meant(name: str) -> str | None:
+    """The function a name before `(` is probably a misspelling of (`sigmod`, `Tanh`), or None.
+
+    Such a name is read as a product otherwise, which would hide the typo.
+    """
+    word = name.lower()
+    if len(word) < 3:
+        return None
+    if word in _FUNCTION_SPELLINGS:
+        return _FUNCTION_SPELLINGS[word]
+    close = difflib.get_close_matches(word, _FUNCTION_SPELLINGS, n=1, cutoff=0.75)
+    return _FUNCTION_SPELLINGS[close[0]] if close else None
 
 
 def _digits(number: sp.Rational) -> float:
