@@ -223,10 +223,7 @@ def worked_example(
     point = evaluation.values
 
     given = tuple(show.line(s, point[s]) for s in network.base_variables)
-    forward: list[Line] = []
-    for node in network.nodes:
-        forward.append(show.line(node.z, point[node.z], node.z_definition))
-        forward.append(show.line(node.a, point[node.a], node.a_definition))
+    forward = [show.line(symbol, point[symbol], formula) for symbol, formula in network.forward]
     forward.append(show.line(J, evaluation.cost, network.cost_expression))
 
     factors = tuple(
