@@ -15,7 +15,7 @@ import sympy as sp
 from symderiv.calculus import differentiate
 from symderiv.core.errors import SymderivError
 from symderiv.core.functions import Function
-from symderiv.core.network import Network
+from symderiv.core.network import Network, Node
 from symderiv.engine.derivation import Backprop, Delta, Factor, FactorKind, Gradient
 from symderiv.render.steps import Line, explain
 from symderiv.render.views import GradientForms, deltas_needed_by, fits_page
@@ -70,6 +70,7 @@ class DeltaView:
     weights: tuple[FactorView, ...]
     expanded: sp.Expr | None  # in local symbols, deltas above substituted
     simplified: sp.Expr | None  # e.g. δ = ŷ − y for a sigmoid output with cross-entropy
+    jacobian: tuple[tuple[FactorView, FactorView], ...] = ()  # softmax: (∂J/∂ŷ_k, ∂ŷ_k/∂z_j)
 
 
 @dataclass(frozen=True)
@@ -147,15 +148,25 @@ def _factor_view(factor: Factor, network: Network, appendix: _Appendix) -> Facto
         return FactorView(factor, None, None)
     if factor.kind is FactorKind.ACTIVATION:
         node = next(n for n in network.nodes if n.z == factor.wrt)
+        if node.activation.coupled:
+            return FactorView(factor, _coupled_derivation(factor, node, appendix), node.activation)
         generic = node.activation.apply(_GENERIC_Z)
         return FactorView(factor, appendix.derive(generic, _GENERIC_Z), node.activation)
     return FactorView(factor, appendix.derive(factor.definition, factor.wrt), None)
 
 
+def _coupled_derivation(factor: Factor, node: Node, appendix: _Appendix) -> LocalDerivation:
+    """`∂ŷ_k/∂z_j` of a softmax layer from its definition, shown once for each kind of entry:
+    `∂ŷ₁/∂z₁` for k = j and `∂ŷ₂/∂z₁` for k ≠ j (every other entry is one of these renamed)."""
+    output = 1 if factor.of == node.a else 2
+    layer = node.layer_z
+    return appendix.derive(node.activation.definition_at(output, *layer), layer[0])
+
+
 def _simplified_output_delta(delta: Delta) -> sp.Expr | None:
     """A shorter form of an output delta when the factors cancel (cross-entropy with σ)."""
-    if delta.cost is None:
-        return None
+    if delta.cost is None or delta.is_coupled:
+        return None  # a coupled delta's simplification is in its own steps
     value = sp.factor_terms(sp.cancel(delta.value.doit()))
     if sp.count_ops(value) < sp.count_ops(delta.value) - 1:
         return value
@@ -245,6 +256,10 @@ def build_handout(
         cost = _factor_view(delta.cost, network, appendix) if delta.cost else None
         weights = tuple(_factor_view(f, network, appendix) for _, f in delta.downstream)
         expanded = fits_page(backprop.expanded_deltas[delta.symbol])
+        jacobian = tuple(
+            (_factor_view(c, network, appendix), _factor_view(a, network, appendix))
+            for c, a in delta.jacobian
+        )
         delta_views.append(
             DeltaView(
                 delta,
@@ -253,6 +268,7 @@ def build_handout(
                 weights,
                 expanded if delta.downstream else None,
                 _simplified_output_delta(delta),
+                jacobian,
             )
         )
 
