@@ -55,9 +55,9 @@ from symderiv.render.printing import to_latex, to_text
 from tests import numbers, realtools
 from tests.conftest import DATA
 from tests.test_engine import check_against_diff
+from tests.test_oracle import close, flat
 
 BATCH = json.loads((DATA / "oracle-batch.json").read_text())
-TOLERANCE = 1e-9
 SOFTMAX = BY_NAME["softmax"]
 CE = COSTS["categorical_cross_entropy"]
 CONCRETE = [name for name, cost in COSTS.items() if not cost.is_abstract]
@@ -90,16 +90,6 @@ def single_examples() -> list[dict[str, Any]]:
         and len(case["x"]) == 1
         and case["l2"] == 0
     ]
-
-
-def flat(values: Any) -> list[float]:
-    if isinstance(values, (list, tuple)):
-        return [v for item in values for v in flat(item)]
-    return [float(values)]
-
-
-def close(got: float, want: float) -> bool:
-    return abs(got - want) <= TOLERANCE * max(abs(want), 1e-12)
 
 
 def test_the_oracle_states_its_convention_and_has_single_examples() -> None:

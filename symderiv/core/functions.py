@@ -650,10 +650,6 @@ def _named_function(record: Function, sp: Any) -> type:
             raise sp.ArgumentIndexError(self, argindex)
         return record.derivative_at(self.args[0], as_written=False)
 
-    def definition(self: Any) -> Any:
-        """The expression the function stands for."""
-        return record.definition_at(self.args[0])
-
     def evaluate(cls: Any, z: Any) -> Any:
         if z.is_number and z.is_zero and not isinstance(record.definition_at(z), sp.Piecewise):
             return record.definition_at(z)
@@ -663,9 +659,6 @@ def _named_function(record: Function, sp: Any) -> type:
                 return definition.doit() if definition.has(sp.Piecewise) else definition
         return None
 
-    def _eval_evalf(self: Any, prec: int) -> Any:
-        return self.definition()._eval_evalf(prec)
-
     def _eval_is_real(self: Any) -> Any:
         return self.args[0].is_real
 
@@ -673,23 +666,41 @@ def _named_function(record: Function, sp: Any) -> type:
         body = r"%s\left(%s\right)" % (record.latex, printer._print(self.args[0]))
         return body if exp is None else r"%s^{%s}" % (body, exp)
 
-    def _eval_rewrite_as_definition(self: Any, z: Any, **kwargs: Any) -> Any:
-        return record.definition_at(z)
+    methods = {
+        "nargs": 1,
+        "eval": classmethod(evaluate),
+        "fdiff": fdiff,
+        "_eval_is_real": _eval_is_real,
+        "_latex": _latex,
+    }
+    return _record_class(record, sp, methods)
+
+
+def _record_class(record: Function, sp: Any, methods: dict[str, Any]) -> type:
+    """A SymPy function class named after `record`, with `methods`: it evaluates numerically
+    through its definition, `definition()` and `rewrite(definition)` give that in plain SymPy,
+    and it pickles by name, like a class written in this module."""
+
+    def definition(self: Any) -> Any:
+        """The expression the function stands for."""
+        return record.definition_at(*self.args)
+
+    def _eval_evalf(self: Any, prec: int) -> Any:
+        return self.definition()._eval_evalf(prec)
+
+    def _eval_rewrite_as_definition(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return record.definition_at(*args)
 
     namespace = {
         "__module__": __name__,
         "__doc__": f"{record.title}: {record.formula or record.name}",
-        "nargs": 1,
-        "eval": classmethod(evaluate),
-        "fdiff": fdiff,
         "definition": definition,
         "_eval_evalf": _eval_evalf,
-        "_eval_is_real": _eval_is_real,
-        "_latex": _latex,
         "_eval_rewrite_as_definition": _eval_rewrite_as_definition,
+        **methods,
     }
     cls = type(record.name, (sp.Function,), namespace)
-    globals()[record.name] = cls  # picklable by name, like a class written in this module
+    globals()[record.name] = cls
     return cls
 
 
@@ -714,13 +725,6 @@ def _coupled_function(record: Function, sp: Any) -> type:
         other = type(self)(sp.Integer(k), *layer)
         return record.jacobian_at(self, other, int(index) == k, as_written=False)
 
-    def definition(self: Any) -> Any:
-        """The expression the function stands for."""
-        return record.definition_at(*self.args)
-
-    def _eval_evalf(self: Any, prec: int) -> Any:
-        return self.definition()._eval_evalf(prec)
-
     def _eval_is_real(self: Any) -> Any:
         return sp.core.logic.fuzzy_and(z.is_real for z in self.args[1:])
 
@@ -735,24 +739,14 @@ def _coupled_function(record: Function, sp: Any) -> type:
         vector = _vector_text(layer) or ", ".join(printer._print(z) for z in layer)
         return "%s(%s)%s" % (record.text, vector, str(index).translate(naming.SUBSCRIPT_DIGITS))
 
-    def _eval_rewrite_as_definition(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return record.definition_at(*args)
-
-    namespace = {
-        "__module__": __name__,
-        "__doc__": f"{record.title}: {record.formula or record.name}",
+    methods = {
         "eval": classmethod(evaluate),
         "fdiff": fdiff,
-        "definition": definition,
-        "_eval_evalf": _eval_evalf,
         "_eval_is_real": _eval_is_real,
         "_latex": _latex,
         "_sympystr": _sympystr,
-        "_eval_rewrite_as_definition": _eval_rewrite_as_definition,
     }
-    cls = type(record.name, (sp.Function,), namespace)
-    globals()[record.name] = cls  # picklable by name, like a class written in this module
-    return cls
+    return _record_class(record, sp, methods)
 
 
 def _layer_of(symbols: Sequence[Any]) -> naming.ParsedName | None:
