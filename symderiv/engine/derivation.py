@@ -3,7 +3,9 @@
 Reverse mode: one backward loop over the layers computes each delta `δ = ∂J/∂z` once, from the
 deltas of the layer above; every gradient is then read off its node's delta
 (`∂J/∂w = δ · input`, `∂J/∂b = δ`). The fully nested cost is never differentiated, so the work
-grows linearly with depth. The engine returns data; only the renderers know text.
+grows linearly with depth. A softmax output layer couples its outputs: each of its deltas is a
+Jacobian product, simplified step by step (`coupled_delta`). The engine returns data; only the
+renderers know text.
 """
 
 from __future__ import annotations
@@ -246,13 +248,13 @@ def backpropagate(network: Network) -> Backprop:
     costs: tuple[Factor, ...] = ()  # ∂J/∂ŷ_k of every output, for a coupled output layer
     for layer in reversed(network.layers):
         for node in layer:
-            act = activation_factor(node)
             if node.activation.coupled:
                 costs = costs or tuple(cost_factor(network, n) for n in layer)
                 delta = coupled_delta(network, node, costs)
                 deltas[node.z] = delta
                 order.append(delta)
                 continue
+            act = activation_factor(node)
             if node.layer == network.depth:
                 cost = cost_factor(network, node)
                 downstream: tuple[tuple[sp.Symbol, Factor], ...] = ()

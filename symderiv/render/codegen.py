@@ -241,8 +241,9 @@ def wide_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
         top_delta = product(dj_dyhat, top.local_derivative_at(yhat, _vector("z", depth)))
         top_comment = f"δ{sup} = ∂J/∂z{sup} = ∂J/∂ŷ ⊙ {top.name}'(z{sup})"
     used = set(top_delta.free_symbols)
-    deltas = [Statement(identifier(_vector("delta", depth).name), code(top_delta, printer),
-                        top_comment)]  # fmt: skip
+    deltas = [
+        Statement(identifier(_vector("delta", depth).name), code(top_delta, printer), top_comment)
+    ]
     for layer in range(depth - 1, 0, -1):
         f, sup, above = activation(layer), _sup(layer), _sup(layer + 1)
         spread = f"W[{layer}].T @ {identifier(_vector('delta', layer + 1).name)}"
