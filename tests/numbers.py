@@ -1,7 +1,7 @@
 """Independent numeric references for gradient tests: nested cost, `sympy.diff`, finite differences.
 
-Nothing here uses the engine or the `fdiff` rules in `symderiv.core.functions`: σ, ReLU and softplus
-are rewritten into their definitions first, and SymPy differentiates those.
+Nothing here uses the engine or the `fdiff` rules in `symderiv.core.functions`: σ, ReLU, softplus
+and softmax are rewritten into their definitions first, and SymPy differentiates those.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import mpmath
 import sympy as sp
 
-from symderiv.core.network import Network
+from symderiv.core.network import Network, Node
 
 DIGITS = 40
 
@@ -36,6 +36,11 @@ DEFINITIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
 }
 
 
+#: Activations of a whole layer at once: every output from every input sum of the layer.
+LAYER_DEFINITIONS: dict[str, Callable[[list[sp.Expr]], list[sp.Expr]]] = {
+    "softmax": lambda zs: [sp.exp(z) / sp.Add(*(sp.exp(v) for v in zs)) for z in zs],
+}
+
 SYMBOLIC_DEPTH = 3
 
 MP_DEFINITIONS: dict[str, Callable[[mpmath.mpf], mpmath.mpf]] = {
@@ -45,7 +50,11 @@ MP_DEFINITIONS: dict[str, Callable[[mpmath.mpf], mpmath.mpf]] = {
     "softplus": lambda z: mpmath.log(1 + mpmath.exp(z)),
     "linear": lambda z: z,
 }
+MP_LAYER_DEFINITIONS: dict[str, Callable[[list[mpmath.mpf]], list[mpmath.mpf]]] = {
+    "softmax": lambda zs: [mpmath.exp(z) / mpmath.fsum(mpmath.exp(v) for v in zs) for z in zs],
+}
 MP_COSTS: dict[str, Callable[[mpmath.mpf, mpmath.mpf], mpmath.mpf]] = {
+    "categorical_cross_entropy": lambda y, yhat: -y * mpmath.log(yhat),
     "squared_error": lambda y, yhat: (yhat - y) ** 2,
     "half_squared_error": lambda y, yhat: (yhat - y) ** 2 / 2,
     "binary_cross_entropy": lambda y, yhat: (
@@ -64,11 +73,13 @@ def forward_cost(network: Network) -> Callable[..., mpmath.mpf]:
         def value(symbol: sp.Symbol) -> mpmath.mpf:
             return values[symbol] if symbol in values else args[order[symbol]]
 
-        for node in network.nodes:
-            z = sum(value(w) * value(a) for w, a in zip(node.weights, node.inputs)) + value(
-                node.bias
-            )
-            values[node.a] = MP_DEFINITIONS[node.activation.name](z)
+        for layer in network.layers:
+            zs = [
+                sum(value(w) * value(a) for w, a in zip(node.weights, node.inputs))
+                + value(node.bias)
+                for node in layer
+            ]
+            values.update(zip((node.a for node in layer), _activate(layer[0], zs)))
         term = MP_COSTS[network.cost.name]
         return sum(
             term(value(y), values[yhat]) for y, yhat in zip(network.targets, network.outputs)
@@ -85,10 +96,25 @@ def nested_cost_function(network: Network) -> tuple[sp.Expr, Sequence[sp.Symbol]
     depth up to `SYMBOLIC_DEPTH`, and `forward_cost` (plain mpmath) beyond.
     """
     values: dict[sp.Symbol, sp.Expr] = {}
-    for node in network.nodes:
-        z = sp.Add(*(w * values.get(a, a) for w, a in zip(node.weights, node.inputs)), node.bias)
-        values[node.a] = DEFINITIONS[node.activation.name](z)
+    for layer in network.layers:
+        zs = [
+            sp.Add(*(w * values.get(a, a) for w, a in zip(node.weights, node.inputs)), node.bias)
+            for node in layer
+        ]
+        name = layer[0].activation.name
+        if name in LAYER_DEFINITIONS:
+            outputs = LAYER_DEFINITIONS[name](zs)
+        else:
+            outputs = [DEFINITIONS[name](z) for z in zs]
+        values.update(zip((node.a for node in layer), outputs))
     return network.cost_expression.xreplace(values), network.base_variables
+
+
+def _activate(node: Node, zs: list[mpmath.mpf]) -> list[mpmath.mpf]:
+    name = node.activation.name
+    if name in MP_LAYER_DEFINITIONS:
+        return MP_LAYER_DEFINITIONS[name](zs)
+    return [MP_DEFINITIONS[name](z) for z in zs]
 
 
 def evaluator(expr: sp.Expr, variables: Sequence[sp.Symbol]) -> Callable[..., mpmath.mpf]:

@@ -119,7 +119,7 @@ def test_console_entry_point_runs_without_traceback() -> None:
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines() == [
         "symderiv: error: unknown activation 'sigmod'. Did you mean 'sigmoid'? "
-        "Valid: linear, relu, sigmoid, softplus, tanh."
+        "Valid: linear, relu, sigmoid, softmax, softplus, tanh."
     ]
 
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from symderiv.core.costs import COSTS
 from symderiv.core.errors import SymderivError
-from symderiv.core.functions import ACTIVATIONS
+from symderiv.core.functions import ELEMENTWISE
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import derive
 from symderiv.numbers.evaluate import evaluate, gradient_lists
@@ -128,7 +128,7 @@ def test_names_that_are_not_the_engines_are_refused(name: str) -> None:
         for layers, (h, o, c) in itertools.product(
             [(1, 1, 1), (2, 3, 2)],
             [
-                *((h, "sigmoid", c) for h in sorted(ACTIVATIONS) for c in CONCRETE),
+                *((h, "sigmoid", c) for h in sorted(ELEMENTWISE) for c in CONCRETE),
                 *(("sigmoid", o, "squared_error") for o in ("tanh", "relu", "softplus", "linear")),
             ],
         )

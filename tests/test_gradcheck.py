@@ -14,7 +14,7 @@ import sympy as sp
 from click.testing import CliRunner
 
 from symderiv.core.costs import COSTS
-from symderiv.core.functions import ACTIVATIONS
+from symderiv.core.functions import ACTIVATIONS, ELEMENTWISE
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import derive
 from symderiv.numbers import gradcheck
@@ -59,9 +59,11 @@ def test_seed_network_passes() -> None:
     [
         (h, o, c)
         for h, o, c in itertools.product(
-            sorted(ACTIVATIONS), ["sigmoid", "tanh", "linear"], CONCRETE
+            sorted(ELEMENTWISE), ["sigmoid", "tanh", "linear", "softmax"], CONCRETE
         )
-        if not (c == "binary_cross_entropy" and o != "sigmoid")
+        if not (
+            c in ("binary_cross_entropy", "categorical_cross_entropy") and o in ("tanh", "linear")
+        )
     ],
 )
 def test_every_activation_and_cost_passes(hidden: str, output: str, cost: str) -> None:

@@ -60,7 +60,12 @@ class Judge:
         self.passes = Passes(backprop, (*network.base_variables, *cost_symbols))
         self.names = Names(network, self.passes.order)
         zs = [node.z for node in network.nodes]
-        self.sampler = Sampler(self.passes, frozenset(network.targets), zs)
+        # Targets a derivation assumes to sum to a total (softmax with the cross-entropy, where
+        # δ = ŷ − y needs Σ y = 1) are drawn that way, so that an answer using it is judged right.
+        assumed = dict.fromkeys(d.assumed.assumption for d in backprop.deltas if d.assumed)
+        sums = [(sp.Add.make_args(eq.lhs), int(eq.rhs)) for eq in assumed if eq is not None]
+        self.assuming = network.cost.assumption if sums else ""
+        self.sampler = Sampler(self.passes, frozenset(network.targets), zs, sums)
         self.diagnoser = Diagnoser(network)
         self.evaluators: dict[int, Evaluator] = {}
 
@@ -142,7 +147,8 @@ class Judge:
         if found.informative < MIN_INFORMATIVE:
             reason = messages.mostly_zero(name, found.informative, len(samples))
             return cannot_judge(name, reason, **common)
-        return CheckResult(Verdict.CORRECT, name, messages.correct(name, len(samples)), **common)
+        message = messages.correct(name, len(samples), self.assuming)
+        return CheckResult(Verdict.CORRECT, name, message, **common)
 
     def confirm(
         self, gradient: Gradient, answer: sp.Expr, samples: Sequence[Sample]

@@ -116,8 +116,10 @@ def internal_error(detail: str) -> str:
 # ---------------------------------------------------------------------------- verdicts
 
 
-def correct(param: str, points: int) -> str:
-    return f"equal to {gradient(param)} at {points} random points"
+def correct(param: str, points: int, assuming: str = "") -> str:
+    """`assuming`: what the random points were drawn to satisfy, e.g. "the targets sum to 1"."""
+    shown = f", assuming {assuming}" if assuming else ""
+    return f"equal to {gradient(param)} at {points} random points{shown}"
 
 
 def incorrect(param: str) -> str:

@@ -44,13 +44,24 @@ class Sampling:
 
 
 class Sampler:
-    """Draws points for one network and fills in its values there."""
+    """Draws points for one network and fills in its values there.
 
-    def __init__(self, passes: Passes, targets: frozenset[sp.Symbol], zs: Sequence[sp.Symbol]):
+    `sums` are groups of targets drawn so that each group adds up to its total (the targets of a
+    softmax output with the cross-entropy, which its derivation assumes sum to 1).
+    """
+
+    def __init__(
+        self,
+        passes: Passes,
+        targets: frozenset[sp.Symbol],
+        zs: Sequence[sp.Symbol],
+        sums: Sequence[tuple[tuple[sp.Symbol, ...], int]] = (),
+    ):
         self.passes = passes
         self.base = passes.base
         self.targets = targets
         self.z_slots = tuple(passes.slots[z] for z in zs)
+        self.sums = tuple(sums)
 
     def sample(
         self, evaluator: Evaluator, truth: Program, answer: Program, rng: random.Random
@@ -80,10 +91,16 @@ class Sampler:
         return found
 
     def draw(self, rng: random.Random) -> tuple[int, ...]:
-        """Hundredths for every base variable: targets in [0.05, 0.95], others ±[0.1, 2]."""
+        """Hundredths for every base variable: targets in [0.05, 0.95] (or positive parts of
+        their group's total), others ±[0.1, 2]."""
+        grouped: dict[sp.Symbol, int] = {}
+        for group, total in self.sums:
+            grouped.update(zip(group, parts(rng, total, len(group))))
         draws = []
         for symbol in self.base:
-            if symbol in self.targets:
+            if symbol in grouped:
+                draws.append(grouped[symbol])
+            elif symbol in self.targets:
                 draws.append(rng.randint(5, 95))
             else:
                 draws.append(rng.choice((-1, 1)) * rng.randint(10, 200))
@@ -103,6 +120,16 @@ class Sampler:
     def point(self, draws: Sequence[int]) -> tuple[tuple[str, str], ...]:
         """The base variables' names with the exact decimals drawn for them."""
         return tuple((s.name, _decimal(k)) for s, k in zip(self.base, draws))
+
+
+def parts(rng: random.Random, total: int, count: int) -> list[int]:
+    """`count` hundredths adding up to `total`: random cuts of [0, total], each part at least
+    0.01 where there is room for that."""
+    hundredths = 100 * total
+    least = 1 if count <= hundredths else 0
+    free = hundredths - least * count
+    cuts = sorted(rng.randint(0, free) for _ in range(count - 1))
+    return [least + b - a for a, b in zip([0, *cuts], [*cuts, free])]
 
 
 def seed(spec: NetworkSpec, param: str, answer: str) -> int:

@@ -7,13 +7,16 @@ a hint where one helps. Kept free of SymPy so that `--help` starts quickly.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 import click
 
 PREFIX = "symderiv: error: "
+WARNING = "symderiv: warning: "
 
 
 class OneLineError(click.ClickException):
@@ -63,6 +66,25 @@ def _alternatives(names: Sequence[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
+@contextlib.contextmanager
+def one_line_warnings() -> Iterator[None]:
+    """symderiv's own warnings as one line each, `symderiv: warning: …` on stderr."""
+    from symderiv.core.errors import SymderivWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", SymderivWarning)
+        shown = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, SymderivWarning):
+                click.echo(f"{WARNING}{message}", err=True)
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield
+
+
 class ReportsUserErrors:
     """Mixin for click commands and groups: every user error becomes one line and exit status 2.
 
@@ -96,7 +118,8 @@ class ReportsUserErrors:
         from symderiv.core.errors import SymderivError
 
         try:
-            return super().invoke(ctx)  # type: ignore[misc]
+            with one_line_warnings():
+                return super().invoke(ctx)  # type: ignore[misc]
         except (OneLineError, Interrupted):
             raise
         except click.ClickException as error:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from symderiv.core.costs import COSTS
-from symderiv.core.functions import ACTIVATIONS
+from symderiv.core.functions import ACTIVATIONS, ELEMENTWISE
 from symderiv.core.spec import NetworkSpec
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,12 +31,12 @@ def network_options(func: F) -> F:
         "--activation",
         "hidden_activation",
         metavar="NAME",
-        help=f"Hidden activation: {', '.join(ACTIVATIONS)} [{DEFAULT.hidden_activation}].",
+        help=f"Hidden activation: {', '.join(ELEMENTWISE)} [{DEFAULT.hidden_activation}].",
     )
     @click.option(
         "--output-activation",
         metavar="NAME",
-        help=f"Output activation, same choices [{DEFAULT.output_activation}].",
+        help=f"Output activation: {', '.join(ACTIVATIONS)} [{DEFAULT.output_activation}].",
     )
     @click.option(
         "--cost",

@@ -33,6 +33,16 @@ class Cost:
     float64: Callable[[Any, Any, Any], Any] | None = None  # (numpy, y, ŷ) -> J in float64
     # (numpy, y, z) -> J straight from the output's input sum, for outputs where that is stable
     float64_from_z: Mapping[str, Callable[[Any, Any, Any], Any]] = field(default_factory=dict)
+    # The targets are taken to sum to this (a probability distribution over the outputs): a
+    # derivation may use it, saying so, and default and sampled targets obey it. None: no such rule.
+    targets_sum_to: int | None = None
+
+    @property
+    def assumption(self) -> str:
+        """The assumption about the targets, in words ("" when there is none)."""
+        if self.targets_sum_to is None:
+            return ""
+        return f"the targets sum to {self.targets_sum_to}"
 
     @property
     def is_abstract(self) -> bool:
@@ -60,6 +70,11 @@ class Cost:
     def gradient(self, pair: Pair, symbol: sp.Symbol) -> sp.Expr:
         """`∂J/∂ŷ_j` for one output, in lecture form; `symbol` names it when abstract."""
         return self.derivative(names(), pair[0], pair[1], symbol)
+
+
+def _log_softmax(np: Any, z: Any) -> Any:
+    shifted = z - np.max(z, axis=0)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=0))
 
 
 COSTS: dict[str, Cost] = {
@@ -98,6 +113,17 @@ COSTS: dict[str, Cost] = {
                     y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)
                 )
             },
+        ),
+        Cost(
+            name="categorical_cross_entropy",
+            title="categorical cross-entropy",
+            term=lambda f, y, yhat: -y * f.log(yhat),
+            derivative=lambda f, y, yhat, _: -y / yhat,
+            formula=r"J = -\sum_{j} y_{j} \ln \hat{y}_{j}",
+            float64=lambda np, y, yhat: -np.sum(y * np.log(yhat)),
+            # ln softmax(z)_j = z_j − ln Σ_k e^(z_k), shifted by the largest z: no ln of a rounded 0
+            float64_from_z={"softmax": lambda np, y, z: -np.sum(y * _log_softmax(np, z))},
+            targets_sum_to=1,
         ),
         Cost(
             name="abstract",

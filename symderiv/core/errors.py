@@ -14,6 +14,10 @@ class SpecError(SymderivError):
     """A network specification (flags or TOML) that cannot describe a network."""
 
 
+class SymderivWarning(UserWarning):
+    """Input that works but deserves a word: the command line shows it as one line on stderr."""
+
+
 def did_you_mean(kind: str, given: str, valid: Iterable[str]) -> str:
     """Message naming the valid choices and, when one is close, suggesting it."""
     choices = sorted(valid)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import enum
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from symderiv.core import naming
 from symderiv.core.errors import SpecError, did_you_mean
 
 Form = Callable[..., Any]
@@ -48,6 +49,7 @@ class Function:
     arities: tuple[int, ...] = (1,)
     sympy: Form | None = None  # (sympy) -> SymPy's own function; None: made from `definition`
     definition: Form | None = None  # (Names, z) -> f(z) in other functions, for the step engine
+    # (coupled: (Names, j, z_1, …, z_n) -> output j of the layer, e.g. e^(z_j) / Σ_k e^(z_k))
     local_derivative: Form | None = None  # (Names, a, z) -> f'(z) once a = f(z) is known
     float64: Form | None = None  # (numpy, array) -> f(array), numerically stable
     code: str | None = None  # NumPy body of the generated helper, in `z`; None: inline `numpy`
@@ -63,6 +65,13 @@ class Function:
     coupled: bool = (
         False  # applied to a whole layer at once (softmax): each a_j depends on every z_k
     )
+    # Coupled functions only: their SymPy form is `f(j, z_1, …, z_n)`, output j of the layer.
+    jacobian: Form | None = None  # (Names, a_k, a_j, j = k) -> ∂a_k/∂z_j, in the layer's outputs
+    jacobian_formula: str = ""  # LaTeX of that Jacobian, for the handout
+    # (Names, a, g, total) -> δ = Jᵀg for a whole layer's vectors (generated code): `a` the
+    # outputs, `g` = ∂J/∂a elementwise, `total(v)` the sum of v over the layer
+    vector_delta: Form | None = None
+    single_output: str = ""  # why a layer of one node cannot use it
     typed: bool = True  # a name people type in expressions (the identity is not)
     formula: str = ""  # LaTeX definition for a notation table
     slope_never_zero: bool = False  # f' > 0 everywhere: a unit with it is never flat
@@ -88,6 +97,36 @@ class Function:
         """`f(z)` as a SymPy expression."""
         return self.symbolic(z)
 
+    def in_layer(self, index: int, layer: Sequence[Any]) -> Any:
+        """Output `index` (from 1) of a layer whose input sums are `layer`: `f(z_index)`, or
+        `f(index, z_1, …, z_n)` for a coupled function, which depends on all of them."""
+        if not self.coupled:
+            return self.apply(layer[index - 1])
+        import sympy
+
+        return self.symbolic(sympy.Integer(index), *layer)
+
+    def on_vector(self, z: Any) -> Any:
+        """`f` of a whole layer's vector `z`, as generated code writes it: `f(z)`. A coupled
+        function is an undefined SymPy function of the same name here, read by its record."""
+        if not self.coupled:
+            return self.apply(z)
+        import sympy
+
+        return sympy.Function(self.name)(z)
+
+    def jacobian_at(self, a_k: Any, a_j: Any, same: bool, *, as_written: bool = True) -> Any:
+        """`∂a_k/∂z_j` of a coupled function, written with the layer's outputs `a_k` and `a_j`."""
+        if self.jacobian is None:
+            raise ValueError(f"{self.name} is applied elementwise: it has no Jacobian")
+        return self.jacobian(names(as_written), a_k, a_j, same)
+
+    def vector_delta_at(self, a: Any, g: Any, total: Callable[[Any], Any]) -> Any:
+        """A coupled layer's `δ = Jᵀg` from its outputs `a` and `g = ∂J/∂a`, as vectors."""
+        if self.vector_delta is None:
+            raise ValueError(f"{self.name} is applied elementwise: δ = g ⊙ f'(z)")
+        return self.vector_delta(names(False), a, g, total)
+
     def derivative_at(self, z: Any, *, as_written: bool = True) -> Any:
         """`f'(z)`, in the form a lecture writes it (or as SymPy would normalise it)."""
         return self.derivative(names(as_written), z)
@@ -102,11 +141,12 @@ class Function:
         """The equalities shown when the function is recognised in its raw derivative."""
         return tuple((lhs(names(), z), rhs(names(), z)) for lhs, rhs in self.recognise)
 
-    def definition_at(self, z: Any) -> Any:
-        """`f(z)` written out in other functions (the record's definition)."""
+    def definition_at(self, *args: Any) -> Any:
+        """`f(z)` written out in other functions (the record's definition); a coupled function
+        takes the output's index and the layer's input sums."""
         if self.definition is None:
             raise ValueError(f"{self.name} has no definition")
-        return self.definition(names(), z)
+        return self.definition(names(), *args)
 
 
 # ---------------------------------------------------------------------------- the table
@@ -123,6 +163,41 @@ def _heaviside(mp: Any, x: Any, at_zero: Any = None) -> Any:
     if x != 0:
         return mp.mpf(1 if x > 0 else 0)
     return mp.mpf(0.5) if at_zero is None else at_zero
+
+
+#: A term e^d with d below −this is left out of a softmax's sum: e^−1000 < 10^−434, which next to
+#: the largest term (1) changes nothing at any precision the package computes at.
+NEGLIGIBLE_EXPONENT = 1000
+
+
+def _softmax_definition(f: Any, index: Any, *layer: Any) -> Any:
+    return f.exp(layer[int(index) - 1]) / f.sp.Add(*(f.exp(z) for z in layer))
+
+
+def _softmax_mpmath(mp: Any, index: Any, *layer: Any) -> Any:
+    """e^(z_j − m) / Σ_k e^(z_k − m) with m the largest z_k: no exponent is above 0."""
+    zs = [mp.re(z) for z in layer]
+    top = max(zs)
+    shifted = [z - top for z in zs]
+    total = mp.fsum(mp.exp(d) for d in shifted if d > -NEGLIGIBLE_EXPONENT)
+    return mp.exp(shifted[int(index) - 1]) / total
+
+
+def _softmax_float64(np: Any, z: Any) -> Any:
+    """Over axis 0 (one layer's input sums, a column per example), shifted by the largest."""
+    e = np.exp(z - np.max(z, axis=0))
+    return e / np.sum(e, axis=0)
+
+
+def _softmax_vector_delta(f: Any, a: Any, g: Any, total: Callable[[Any], Any]) -> Any:
+    """Jᵀg = a ⊙ g − a·Σ(a ⊙ g), the Jacobian being diag(a) − a aᵀ. The product a ⊙ g is formed
+    first, so a cost's division by the output (the cross-entropy's −y/ŷ) cancels symbolically."""
+    h = f.sp.Mul(a, g)
+    return h - a * total(h)
+
+
+def _no_derivative(f: Any, z: Any) -> Any:
+    raise ValueError("a coupled function has a Jacobian, not a derivative of one argument")
 
 
 def _sympy(name: str) -> Form:
@@ -254,6 +329,36 @@ FUNCTIONS: tuple[Function, ...] = (
         activation=True,
         formula=r"\operatorname{id}(z) = z",
         mistakes=lambda f, a, z: [z],
+    ),
+    Function(
+        name="softmax",
+        title="softmax",
+        text="softmax",
+        latex=r"\operatorname{softmax}",
+        arities=(),  # the output's index, then every input sum of its layer
+        typed=False,
+        coupled=True,
+        definition=_softmax_definition,
+        derivative=_no_derivative,
+        jacobian=lambda f, a_k, a_j, same: (
+            f.product(a_k, 1 - a_j) if same else f.product(-1, a_k, a_j)
+        ),
+        jacobian_formula=r"\frac{\partial \hat{y}_{k}}{\partial z_{j}} = "
+        r"\hat{y}_{k}\left(\mathbf{1}[j = k] - \hat{y}_{j}\right)",
+        vector_delta=_softmax_vector_delta,
+        mpmath=_softmax_mpmath,
+        float64=_softmax_float64,
+        code=(
+            '"""softmax(z)_j = e^(z_j) / Σ_k e^(z_k) over axis 0 (a layer\'s input sums),\n'
+            'shifted by the largest z so that exp never overflows."""\n'
+            "e = np.exp(z - np.max(z, axis=0))\n"
+            "return e / np.sum(e, axis=0)"
+        ),
+        rule_title="Jacobian of the softmax",
+        activation=True,
+        formula=r"\operatorname{softmax}(z)_{j} = \frac{e^{z_{j}}}{\sum_{k} e^{z_{k}}}",
+        single_output="over one output it is the constant e^z / e^z = 1, so nothing could be "
+        "learned",
     ),
     # -- elementary functions
     Function(
@@ -433,6 +538,10 @@ def _identity(z: Any) -> Any:
 
 BY_NAME: dict[str, Function] = {f.name: f for f in FUNCTIONS}
 ACTIVATIONS: dict[str, Function] = {f.name: f for f in FUNCTIONS if f.activation}
+#: Widest layer a coupled activation is derived for: every delta sums over the whole layer.
+MAX_COUPLED_OUTPUTS = 32
+#: Activations applied node by node: any layer may use them.
+ELEMENTWISE: dict[str, Function] = {n: f for n, f in ACTIVATIONS.items() if not f.coupled}
 
 
 def typed_names() -> Iterator[tuple[str, Function]]:
@@ -454,6 +563,28 @@ def get_activation(name: str) -> Function:
     if key not in ACTIVATIONS:
         raise SpecError(did_you_mean("activation", name, ACTIVATIONS))
     return ACTIVATIONS[key]
+
+
+def check_layers(hidden: Function, output: Function, outputs: int) -> None:
+    """Refuse a coupled activation where no derivation exists: in a hidden layer, where it would
+    couple the deltas of a whole layer, or on one output, where it is a constant."""
+    if hidden.coupled:
+        raise SpecError(
+            f"{hidden.name} is not supported as the hidden activation: it couples every node of "
+            f"a layer, which is derived only in the output layer; pick an elementwise activation "
+            f"({', '.join(ELEMENTWISE)})."
+        )
+    if output.coupled and outputs == 1:
+        raise SpecError(
+            f"{output.name} needs two or more outputs: {output.single_output}. Give the output "
+            "layer more nodes, or pick an elementwise output activation such as sigmoid."
+        )
+    if output.coupled and outputs > MAX_COUPLED_OUTPUTS:
+        raise SpecError(
+            f"{output.name} over {outputs} outputs is beyond the limit of {MAX_COUPLED_OUTPUTS}: "
+            f"each output's delta is derived through all {outputs} entries of its row of the "
+            "Jacobian."
+        )
 
 
 def of(expr: Any) -> Function | None:
@@ -505,6 +636,8 @@ def _symbolic(name: str) -> Any:
     record = BY_NAME[name]
     if record.sympy is not None:
         return record.sympy(sympy)
+    if record.coupled:
+        return _coupled_function(record, sympy)
     return _named_function(record, sympy)
 
 
@@ -517,10 +650,6 @@ def _named_function(record: Function, sp: Any) -> type:
             raise sp.ArgumentIndexError(self, argindex)
         return record.derivative_at(self.args[0], as_written=False)
 
-    def definition(self: Any) -> Any:
-        """The expression the function stands for."""
-        return record.definition_at(self.args[0])
-
     def evaluate(cls: Any, z: Any) -> Any:
         if z.is_number and z.is_zero and not isinstance(record.definition_at(z), sp.Piecewise):
             return record.definition_at(z)
@@ -530,9 +659,6 @@ def _named_function(record: Function, sp: Any) -> type:
                 return definition.doit() if definition.has(sp.Piecewise) else definition
         return None
 
-    def _eval_evalf(self: Any, prec: int) -> Any:
-        return self.definition()._eval_evalf(prec)
-
     def _eval_is_real(self: Any) -> Any:
         return self.args[0].is_real
 
@@ -540,24 +666,114 @@ def _named_function(record: Function, sp: Any) -> type:
         body = r"%s\left(%s\right)" % (record.latex, printer._print(self.args[0]))
         return body if exp is None else r"%s^{%s}" % (body, exp)
 
-    def _eval_rewrite_as_definition(self: Any, z: Any, **kwargs: Any) -> Any:
-        return record.definition_at(z)
+    methods = {
+        "nargs": 1,
+        "eval": classmethod(evaluate),
+        "fdiff": fdiff,
+        "_eval_is_real": _eval_is_real,
+        "_latex": _latex,
+    }
+    return _record_class(record, sp, methods)
+
+
+def _record_class(record: Function, sp: Any, methods: dict[str, Any]) -> type:
+    """A SymPy function class named after `record`, with `methods`: it evaluates numerically
+    through its definition, `definition()` and `rewrite(definition)` give that in plain SymPy,
+    and it pickles by name, like a class written in this module."""
+
+    def definition(self: Any) -> Any:
+        """The expression the function stands for."""
+        return record.definition_at(*self.args)
+
+    def _eval_evalf(self: Any, prec: int) -> Any:
+        return self.definition()._eval_evalf(prec)
+
+    def _eval_rewrite_as_definition(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return record.definition_at(*args)
 
     namespace = {
         "__module__": __name__,
         "__doc__": f"{record.title}: {record.formula or record.name}",
-        "nargs": 1,
-        "eval": classmethod(evaluate),
-        "fdiff": fdiff,
         "definition": definition,
         "_eval_evalf": _eval_evalf,
-        "_eval_is_real": _eval_is_real,
-        "_latex": _latex,
         "_eval_rewrite_as_definition": _eval_rewrite_as_definition,
+        **methods,
     }
     cls = type(record.name, (sp.Function,), namespace)
-    globals()[record.name] = cls  # picklable by name, like a class written in this module
+    globals()[record.name] = cls
     return cls
+
+
+def _coupled_function(record: Function, sp: Any) -> type:
+    """The SymPy function `f(j, z_1, …, z_n)`: output j of a coupled layer with input sums z.
+
+    It differentiates by the record's Jacobian (SymPy's chain rule then sums over every z_k),
+    evaluates and prints by the record (`softmax(z⁽²⁾)₁`), and `rewrite(definition)` gives the
+    definition in plain SymPy.
+    """
+
+    def evaluate(cls: Any, index: Any, *layer: Any) -> Any:
+        if not (index.is_Integer and 1 <= int(index) <= len(layer)):
+            raise ValueError(f"{record.name}(j, z_1, …, z_n) needs 1 ≤ j ≤ n, not j = {index}")
+        return None
+
+    def fdiff(self: Any, argindex: int = 1) -> Any:
+        index, *layer = self.args
+        if argindex == 1:
+            return sp.S.Zero  # the output's index is a constant
+        k = argindex - 1
+        other = type(self)(sp.Integer(k), *layer)
+        return record.jacobian_at(self, other, int(index) == k, as_written=False)
+
+    def _eval_is_real(self: Any) -> Any:
+        return sp.core.logic.fuzzy_and(z.is_real for z in self.args[1:])
+
+    def _latex(self: Any, printer: Any, exp: Any = None) -> str:
+        index, *layer = self.args
+        vector = _vector_latex(layer) or ", ".join(printer._print(z) for z in layer)
+        body = r"%s\left(%s\right)_{%s}" % (record.latex, vector, index)
+        return body if exp is None else r"\left(%s\right)^{%s}" % (body, exp)
+
+    def _sympystr(self: Any, printer: Any) -> str:
+        index, *layer = self.args
+        vector = _vector_text(layer) or ", ".join(printer._print(z) for z in layer)
+        return "%s(%s)%s" % (record.text, vector, str(index).translate(naming.SUBSCRIPT_DIGITS))
+
+    methods = {
+        "eval": classmethod(evaluate),
+        "fdiff": fdiff,
+        "_eval_is_real": _eval_is_real,
+        "_latex": _latex,
+        "_sympystr": _sympystr,
+    }
+    return _record_class(record, sp, methods)
+
+
+def _layer_of(symbols: Sequence[Any]) -> naming.ParsedName | None:
+    """The layer `z1_1, …, z1_n` are all the input sums of (as `z1`), or None."""
+    parsed = [naming.parse_name(getattr(s, "name", "")) for s in symbols]
+    first = parsed[0]
+    if first is None or first.stem not in naming.LAYERED:
+        return None
+    expected = [(first.stem, first.layer, (j,)) for j in range(1, len(symbols) + 1)]
+    found = [(p.stem, p.layer, p.indices) if p else None for p in parsed]
+    return first if found == expected else None
+
+
+def _vector_latex(symbols: Sequence[Any]) -> str | None:
+    """`z^{(2)}` for the input sums of layer 2 (`z2_1, …, z2_n`), else None."""
+    layer = _layer_of(symbols)
+    if layer is None:
+        return None
+    return f"{naming.LAYERED[layer.stem]}^{{({layer.layer})}}"
+
+
+def _vector_text(symbols: Sequence[Any]) -> str | None:
+    """`z⁽²⁾` for the input sums of layer 2, else None."""
+    layer = _layer_of(symbols)
+    if layer is None:
+        return None
+    return naming.LAYERED_TEXT[layer.stem] + f"({layer.layer})".translate(naming.SUPERSCRIPT_DIGITS)
 
 
 def rewrite_definitions(expr: Any) -> Any:

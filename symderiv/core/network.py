@@ -16,7 +16,7 @@ from symderiv.core import naming
 from symderiv.core.costs import Cost, get_cost
 from symderiv.core.functions import Function, get_activation
 from symderiv.core.spec import NetworkSpec
-from symderiv.core.written import product, total
+from symderiv.core.written import substitute
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class Node:
     weights: tuple[sp.Symbol, ...]  # weights[k - 1] multiplies inputs[k - 1]
     inputs: tuple[sp.Symbol, ...]  # activations of layer l - 1 (the inputs x in layer 1)
     activation: Function
+    layer_z: tuple[sp.Symbol, ...] = ()  # the input sums of every node of layer l, this one's too
 
     @cached_property
     def z_definition(self) -> sp.Expr:
@@ -40,7 +41,10 @@ class Node:
 
     @property
     def a_definition(self) -> sp.Expr:
-        """`f(z)`: the activation applied to this node's input sum."""
+        """`f(z)`: the activation applied to this node's input sum (a coupled activation such as
+        softmax to every input sum of the layer: `softmax(z)_j`)."""
+        if self.activation.coupled:
+            return self.activation.in_layer(self.index, self.layer_z)
         return self.activation.apply(self.z)
 
 
@@ -86,15 +90,26 @@ class Network:
         """`J` in the targets and predictions."""
         return self.cost.expression(list(zip(self.targets, self.outputs)))
 
+    @property
+    def forward(self) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
+        """Every `z` and `a` with its local definition, in an order that computes each one after
+        everything it uses: node by node, except that a coupled layer has all its `z` first."""
+        steps: list[tuple[sp.Symbol, sp.Expr]] = []
+        for layer in self.layers:
+            if layer[0].activation.coupled:
+                steps += [(node.z, node.z_definition) for node in layer]
+                steps += [(node.a, node.a_definition) for node in layer]
+            else:
+                for node in layer:
+                    steps += [(node.z, node.z_definition), (node.a, node.a_definition)]
+        return tuple(steps)
+
     @cached_property
     def nested(self) -> dict[sp.Symbol, sp.Expr]:
         """Every `z` and `a` written in the base variables, built forward layer by layer."""
         values: dict[sp.Symbol, sp.Expr] = {}
-        for node in self.nodes:
-            terms = (product(w, values.get(a, a)) for w, a in zip(node.weights, node.inputs))
-            z = total((*terms, node.bias))
-            values[node.z] = z
-            values[node.a] = node.activation.apply(z)
+        for symbol, definition in self.forward:
+            values[symbol] = substitute(definition, values)
         return values
 
     def nested_cost(self) -> sp.Expr:
@@ -125,16 +140,18 @@ def build_network(spec: NetworkSpec | None = None) -> Network:
     previous = inputs
     for layer in range(1, depth + 1):
         last = layer == depth
+        sums = tuple(name("z", layer, j) for j in range(1, sizes[layer] + 1))
         nodes = tuple(
             Node(
                 layer=layer,
                 index=j,
-                z=name("z", layer, j),
+                z=sums[j - 1],
                 a=outputs[j - 1] if last else name("a", layer, j),
                 bias=name("b", layer, j),
                 weights=tuple(name("w", layer, j, k) for k in range(1, len(previous) + 1)),
                 inputs=previous,
                 activation=final if last else hidden,
+                layer_z=sums,
             )
             for j in range(1, sizes[layer] + 1)
         )

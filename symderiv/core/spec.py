@@ -17,7 +17,7 @@ from typing import Any
 from symderiv.core import files
 from symderiv.core.costs import COSTS, get_cost
 from symderiv.core.errors import SpecError, did_you_mean
-from symderiv.core.functions import ACTIVATIONS, get_activation
+from symderiv.core.functions import ACTIVATIONS, check_layers, get_activation
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -56,6 +56,8 @@ class NetworkSpec:
         object.__setattr__(self, "hidden_activation", get_activation(self.hidden_activation).name)
         object.__setattr__(self, "output_activation", get_activation(self.output_activation).name)
         object.__setattr__(self, "cost", get_cost(self.cost).name)
+        hidden, output = ACTIVATIONS[self.hidden_activation], ACTIVATIONS[self.output_activation]
+        check_layers(hidden, output, self.layers[-1])
 
     @property
     def depth(self) -> int:

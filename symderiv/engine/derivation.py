@@ -3,7 +3,9 @@
 Reverse mode: one backward loop over the layers computes each delta `δ = ∂J/∂z` once, from the
 deltas of the layer above; every gradient is then read off its node's delta
 (`∂J/∂w = δ · input`, `∂J/∂b = δ`). The fully nested cost is never differentiated, so the work
-grows linearly with depth. The engine returns data; only the renderers know text.
+grows linearly with depth. A softmax output layer couples its outputs: each of its deltas is a
+Jacobian product, simplified step by step (`coupled_delta`). The engine returns data; only the
+renderers know text.
 """
 
 from __future__ import annotations
@@ -49,13 +51,35 @@ class Factor:
     value: sp.Expr
 
 
+class StepKind(enum.Enum):
+    """What one step of simplifying a coupled output's delta does."""
+
+    JACOBIAN = "jacobian"  # Σ_k ∂J/∂ŷ_k · ∂ŷ_k/∂z_j, every factor written out
+    CANCEL = "cancel"  # each term multiplied out: factors shared by numerator and denominator go
+    COLLECT = "collect"  # the terms gathered by powers of ŷ_j
+    ASSUME = "assume"  # an assumption the cost states about the targets, put in
+
+
+@dataclass(frozen=True)
+class DeltaStep:
+    """One line of a coupled output delta's derivation: its value, and for ASSUME the equation
+    assumed (`y₁ + y₂ = 1`)."""
+
+    kind: StepKind
+    value: sp.Expr
+    assumption: sp.Eq | None = None
+
+
 @dataclass(frozen=True)
 class Delta:
     """`δ = ∂J/∂z` of one node and the recursion that computes it.
 
     Output node: `δ = ∂J/∂ŷ · f'(z)`. Hidden node `j` of layer `l`:
     `δ_j = (Σ_i δ⁽ˡ⁺¹⁾_i · w⁽ˡ⁺¹⁾_ij) · f'(z_j)`, the sum running over every node the signal
-    reaches in the layer above.
+    reaches in the layer above. Output node `j` of a coupled layer (softmax), where every `ŷ_k`
+    depends on `z_j`: the Jacobian product `δ_j = Σ_k ∂J/∂ŷ_k · ∂ŷ_k/∂z_j`; `cost` and
+    `activation` are then its k = j factors, `jacobian` every (∂J/∂ŷ_k, ∂ŷ_k/∂z_j), and `steps`
+    its derivation, from the product written out to the shortest form.
     """
 
     node: Node
@@ -63,11 +87,24 @@ class Delta:
     activation: Factor
     cost: Factor | None  # output layer only
     downstream: tuple[tuple[sp.Symbol, Factor], ...]  # (δ of a node above, ∂z_above/∂a)
-    value: sp.Expr  # the recursion, written with the deltas above as symbols
+    value: sp.Expr  # the recursion, written with the deltas above as symbols; holds for any values
+    jacobian: tuple[tuple[Factor, Factor], ...] = ()  # coupled output: (∂J/∂ŷ_k, ∂ŷ_k/∂z_j)
+    steps: tuple[DeltaStep, ...] = ()  # coupled output: the derivation of `value` and beyond
 
     @property
     def is_output(self) -> bool:
         return self.cost is not None
+
+    @property
+    def is_coupled(self) -> bool:
+        return bool(self.jacobian)
+
+    @property
+    def assumed(self) -> DeltaStep | None:
+        """The last step when it rests on an assumption (δ = ŷ − y once the targets sum to 1)."""
+        if self.steps and self.steps[-1].kind is StepKind.ASSUME:
+            return self.steps[-1]
+        return None
 
 
 @dataclass(frozen=True)
@@ -123,6 +160,9 @@ class Backprop:
         """Each delta in local symbols, the deltas above substituted (small networks)."""
         expanded: dict[sp.Symbol, sp.Expr] = {}
         for delta in self.deltas:  # output layer first, so every delta above is ready
+            if delta.is_coupled:
+                expanded[delta.symbol] = delta.value
+                continue
             if delta.cost is not None:
                 expanded[delta.symbol] = product(delta.cost.value, delta.activation.value)
                 continue
@@ -152,6 +192,9 @@ def cost_symbol(network: Network, index: int) -> sp.Symbol:
 
 
 def activation_factor(node: Node) -> Factor:
+    """`∂a/∂z` of one node (of a coupled layer: the diagonal entry of its Jacobian)."""
+    if node.activation.coupled:
+        return jacobian_factor(node, node)
     f = node.activation
     return Factor(
         of=node.a,
@@ -160,6 +203,20 @@ def activation_factor(node: Node) -> Factor:
         definition=node.a_definition,
         general=f.derivative_at(node.z),
         value=f.local_derivative_at(node.a, node.z),
+    )
+
+
+def jacobian_factor(output: Node, source: Node) -> Factor:
+    """`∂ŷ_k/∂z_j` of a coupled layer: how output `k` changes with the input sum of node `j`."""
+    f = output.activation
+    same = output.index == source.index
+    return Factor(
+        of=output.a,
+        wrt=source.z,
+        kind=FactorKind.ACTIVATION,
+        definition=output.a_definition,
+        general=f.jacobian_at(output.a_definition, source.a_definition, same),
+        value=f.jacobian_at(output.a, source.a, same),
     )
 
 
@@ -188,8 +245,15 @@ def backpropagate(network: Network) -> Backprop:
     # Backward pass: deltas of layer l from those of layer l + 1.
     deltas: dict[sp.Symbol, Delta] = {}
     order: list[Delta] = []
+    costs: tuple[Factor, ...] = ()  # ∂J/∂ŷ_k of every output, for a coupled output layer
     for layer in reversed(network.layers):
         for node in layer:
+            if node.activation.coupled:
+                costs = costs or tuple(cost_factor(network, n) for n in layer)
+                delta = coupled_delta(network, node, costs)
+                deltas[node.z] = delta
+                order.append(delta)
+                continue
             act = activation_factor(node)
             if node.layer == network.depth:
                 cost = cost_factor(network, node)
@@ -229,6 +293,80 @@ def backpropagate(network: Network) -> Backprop:
     return Backprop(network, tuple(order), tuple(gradients))
 
 
+def coupled_delta(network: Network, node: Node, costs: tuple[Factor, ...]) -> Delta:
+    """The delta of output `j` of a coupled layer: `Σ_k ∂J/∂ŷ_k · ∂ŷ_k/∂z_j`, then simplified
+    step by step (each step checked by SymPy), the cost's assumption about the targets last.
+    `costs` holds every output's `∂J/∂ŷ_k`."""
+    if node.layer != network.depth:
+        raise ValueError(f"{node.activation.name} is derived only in the output layer")
+    jacobian = tuple((cost, jacobian_factor(k, node)) for cost, k in zip(costs, network.layers[-1]))
+    steps = simplification_steps(network, node, jacobian)
+    general = [step for step in steps if step.kind is not StepKind.ASSUME]
+    return Delta(
+        node=node,
+        symbol=delta_symbol(network, node),
+        activation=jacobian[node.index - 1][1],
+        cost=costs[node.index - 1],
+        downstream=(),
+        value=general[-1].value,
+        jacobian=jacobian,
+        steps=steps,
+    )
+
+
+def simplification_steps(
+    network: Network, node: Node, jacobian: tuple[tuple[Factor, Factor], ...]
+) -> tuple[DeltaStep, ...]:
+    """From the Jacobian product written out to its shortest form: each step is kept only when it
+    shortens the expression, and is checked equal to the one before it (the assumption step:
+    equal wherever the assumption holds)."""
+    written = total(sp.Mul(cost.value, entry.value, evaluate=False) for cost, entry in jacobian)
+    steps = [DeltaStep(StepKind.JACOBIAN, written)]
+    length = [sp.count_ops(written)]
+
+    def shorter(kind: StepKind, value: sp.Expr) -> None:
+        ops = sp.count_ops(value)
+        if ops < length[-1]:
+            _check_equal(steps[-1].value, value)
+            steps.append(DeltaStep(kind, value))
+            length.append(ops)
+
+    terms = sp.Add.make_args(written) if isinstance(written, sp.Add) else (written,)
+    shorter(StepKind.CANCEL, total(term.doit() for term in terms))
+    shorter(StepKind.COLLECT, _collected(steps[-1].value, node.a))
+    sum_to = network.cost.targets_sum_to
+    if sum_to is not None:
+        targets = sp.Add(*network.targets)
+        assumed = substitute(steps[-1].value, {targets: sp.Integer(sum_to)})
+        if assumed != steps[-1].value:
+            last = network.targets[-1]
+            rule = {last: sp.Integer(sum_to) - sp.Add(*network.targets[:-1])}
+            _check_equal(steps[-1].value.xreplace(rule), assumed.xreplace(rule))
+            steps.append(DeltaStep(StepKind.ASSUME, assumed, sp.Eq(targets, sum_to)))
+    return tuple(steps)
+
+
+def _collected(expr: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
+    """`expr` expanded and gathered by powers of `symbol`, highest power first, the rest last."""
+    parts = sp.collect(sp.expand(expr), symbol, evaluate=False)
+    powers = sorted((p for p in parts if p != 1), key=_exponent, reverse=True)
+    terms = [product(power, parts[power]) for power in powers]
+    if 1 in parts:
+        terms.append(parts[sp.S.One])
+    return total(terms)
+
+
+def _exponent(power: sp.Expr) -> sp.Expr:
+    exponent = power.as_base_exp()[1]
+    return exponent if exponent.is_Number else sp.S.Zero
+
+
+def _check_equal(before: sp.Expr, after: sp.Expr) -> None:
+    """A simplification step must not change the value: SymPy confirms it, or the engine stops."""
+    if sp.cancel(sp.expand(before.doit() - after.doit())) != 0:
+        raise ArithmeticError(f"a simplification changed the delta: {before} became {after}")
+
+
 def _chain(
     network: Network, deltas: dict[sp.Symbol, Delta], node: Node, local: Factor
 ) -> tuple[Factor, ...] | None:
@@ -239,6 +377,8 @@ def _chain(
     current = node
     while True:
         delta = deltas[current.z]
+        if delta.is_coupled:
+            return None
         factors.append(delta.activation)
         if delta.cost is not None:
             factors.append(delta.cost)

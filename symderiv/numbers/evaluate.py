@@ -68,10 +68,9 @@ def evaluate(backprop: Backprop, point: Mapping[sp.Symbol, sp.Expr]) -> Evaluati
         return expr if exact else expr.evalf(PRECISION)
 
     values: dict[sp.Symbol, sp.Expr] = dict(point)
-    # Forward pass: z then a, node by node, layer by layer.
-    for node in network.nodes:
-        values[node.z] = number(node.z_definition.xreplace(values))
-        values[node.a] = number(node.a_definition.xreplace(values))
+    # Forward pass: z then a, node by node, layer by layer (a softmax layer's z all first).
+    for symbol, definition in network.forward:
+        values[symbol] = number(definition.xreplace(values))
     cost = number(network.cost_expression.xreplace(values))
     # Backward pass: each delta from the ones above it (output layer first).
     for delta in backprop.deltas:
@@ -433,13 +432,8 @@ class Passes:
         self.base = tuple(base)
         self.order: tuple[sp.Symbol, ...] = (*self.base, *intermediates, *deltas)
         self.slots: dict[sp.Symbol, int] = {s: i for i, s in enumerate(self.order)}
-        forward = [
-            pair
-            for node in network.nodes
-            for pair in ((node.z, node.z_definition), (node.a, node.a_definition))
-        ]
         backward = [(d.symbol, d.value) for d in backprop.deltas]
-        self.steps = tuple((self.slots[s], expr) for s, expr in (*forward, *backward))
+        self.steps = tuple((self.slots[s], expr) for s, expr in (*network.forward, *backward))
 
     def run(self, evaluator: Evaluator, base_values: Sequence[Any]) -> list[Any]:
         """Every slot's value from the base values; `Undefined` where one is not finite and real."""

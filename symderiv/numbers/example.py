@@ -17,6 +17,7 @@ import sympy as sp
 
 from symderiv.core.network import Network, Node
 from symderiv.engine.derivation import Backprop, Factor
+from symderiv.numbers.assumptions import warn_broken_assumptions
 from symderiv.numbers.descent import Descent, descend
 from symderiv.numbers.evaluate import Evaluation, gradient_lists, to_float
 from symderiv.numbers.training import SetEvaluation
@@ -86,6 +87,7 @@ class ExampleNumbers:
 
 def example_numbers(backprop: Backprop, values: Values, steps: int = 1) -> ExampleNumbers:
     """The numbers at `values`, and after `steps` steps of gradient descent from there."""
+    warn_broken_assumptions(backprop, values.point)
     return ExampleNumbers(backprop, values, descend(backprop, values, steps))
 
 
@@ -98,6 +100,7 @@ def chain_factors(backprop: Backprop) -> list[Factor]:
         if delta.cost is not None:
             candidates.append(delta.cost)
         candidates.append(delta.activation)
+        candidates.extend(factor for pair in delta.jacobian for factor in pair)  # softmax output
         candidates.extend(factor for _, factor in delta.downstream)
     candidates.extend(g.local for g in backprop.gradients)
     for factor in candidates:

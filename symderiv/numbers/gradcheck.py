@@ -28,6 +28,7 @@ from symderiv.core.errors import SymderivError
 from symderiv.core.functions import ACTIVATIONS, get_activation
 from symderiv.core.network import Network
 from symderiv.engine.derivation import Backprop
+from symderiv.numbers.assumptions import warn_broken_assumptions
 from symderiv.numbers.evaluate import to_float
 from symderiv.numbers.training import evaluate_set, training_set
 from symderiv.numbers.values import Values, display_name, require_concrete_cost
@@ -187,6 +188,7 @@ def check_gradients(backprop: Backprop, values: Values, tolerance: float = TOLER
     """Compare every gradient the engine derives with central finite differences at `values`."""
     network = backprop.network
     require_concrete_cost(network)
+    warn_broken_assumptions(backprop, values.point)
     derived = symbolic_gradients(backprop, values)
     floats, theta = float_network(network, values)
     cost = floats.cost(theta)

@@ -18,10 +18,11 @@ values decide) or that same m. `--values` names the symbols of the first example
 give the spec's `examples` examples, the later ones continuing the input and target cycles.
 
 Defaults, chosen so that the seed 1-1-1 network reads x = 0.5, y = 1, w1 = 0.3, b1 = 0.1,
-w2 = −0.2, b2 = 0.4, η = 0.5: inputs cycle through INPUT_CYCLE, targets through TARGET_CYCLE, the
-weights (in the order `network.parameters` lists them) through WEIGHT_CYCLE, the biases through
-BIAS_CYCLE. WEIGHT_CYCLE has a prime length, so no two nodes of a layer get the same weights unless
-the layer before has a multiple of 11 nodes.
+w2 = −0.2, b2 = 0.4, η = 0.5: inputs cycle through INPUT_CYCLE, targets through TARGET_CYCLE (or
+are one-hot, the first class, for a cost whose targets sum to 1), the weights (in the order
+`network.parameters` lists them) through WEIGHT_CYCLE, the biases through BIAS_CYCLE. WEIGHT_CYCLE
+has a prime length, so no two nodes of a layer get the same weights unless the layer before has a
+multiple of 11 nodes.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from typing import Any
 import sympy as sp
 
 from symderiv.core import naming
+from symderiv.core.costs import COSTS
 from symderiv.core.errors import SymderivError, did_you_mean
 from symderiv.core.network import Network
 from symderiv.core.spec import MAX_EXAMPLES
@@ -153,10 +155,13 @@ def default_values(network: Network) -> Values:
     m = network.spec.examples
     inputs = [s for _ in range(m) for s in network.inputs]
     targets = [s for _ in range(m) for s in network.targets]
+    target_texts: tuple[str, ...] = TARGET_CYCLE
+    if network.cost.targets_sum_to is not None:  # one-hot: the first class, in every example
+        target_texts = (str(network.cost.targets_sum_to), *("0",) * (len(network.targets) - 1))
     numbers: list[tuple[sp.Symbol, sp.Expr]] = []
     for symbols, texts in (
         (inputs, INPUT_CYCLE),
-        (targets, TARGET_CYCLE),
+        (targets, target_texts),
         (weights, WEIGHT_CYCLE),
         (biases, BIAS_CYCLE),
     ):
@@ -340,7 +345,7 @@ def require_concrete_cost(network: Network) -> None:
     if network.cost.is_abstract:
         raise SymderivError(
             "the abstract cost J(y, ŷ) has no formula to put numbers into: choose a concrete "
-            "--cost (squared_error, half_squared_error or binary_cross_entropy)."
+            f"--cost ({', '.join(name for name, c in COSTS.items() if not c.is_abstract)})."
         )
 
 

@@ -73,6 +73,22 @@ class CodePrinter(PythonCodePrinter):
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return identifier(expr.name)
 
+    def _print_LayerSum(self, expr: LayerSum) -> str:
+        return f"np.sum({self._print(expr.args[0])}, axis=0)"
+
+
+class LayerSum(sp.Function):
+    """`Σ_k v_k` over a layer's nodes (axis 0 of a layer's array), in a coupled layer's δ.
+
+    A sign or number in front of the vector is taken out: `Σ(−y)` is written `−Σ y`."""
+
+    @classmethod
+    def eval(cls, vector: sp.Expr) -> sp.Expr | None:
+        coefficient, rest = vector.as_coeff_Mul()
+        if coefficient != 1:
+            return coefficient * cls(rest)
+        return None
+
 
 _SPACED = re.compile(r"(?<!\*)\*(?!\*)|/|(?<=\))\*\*")
 
@@ -206,7 +222,7 @@ def wide_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
         forward.append(
             Statement(
                 identifier(a(layer).name),
-                code(f.apply(z), printer),
+                code(f.on_vector(z), printer),
                 f"{shown(layer)} = {f.name}(z{sup}): {what}",
             )
         )
@@ -220,15 +236,16 @@ def wide_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
     )
     top = activation(depth)
     dj_dyhat = network.cost.gradient((y, yhat), sp.Symbol("dJ_dyhat"))
-    top_delta = product(dj_dyhat, top.local_derivative_at(yhat, _vector("z", depth)))
-    used = set(top_delta.free_symbols)
     sup = _sup(depth)
+    if top.coupled:  # every ŷ_k depends on every z_j: δ = Jᵀ ∂J/∂ŷ, the Jacobian J of the layer
+        top_delta = top.vector_delta_at(yhat, dj_dyhat, LayerSum)
+        top_comment = f"δ{sup} = ∂J/∂z{sup} = J_{top.name}(z{sup})ᵀ ∂J/∂ŷ"
+    else:
+        top_delta = product(dj_dyhat, top.local_derivative_at(yhat, _vector("z", depth)))
+        top_comment = f"δ{sup} = ∂J/∂z{sup} = ∂J/∂ŷ ⊙ {top.name}'(z{sup})"
+    used = set(top_delta.free_symbols)
     deltas = [
-        Statement(
-            identifier(_vector("delta", depth).name),
-            code(top_delta, printer),
-            f"δ{sup} = ∂J/∂z{sup} = ∂J/∂ŷ ⊙ {top.name}'(z{sup})",
-        )
+        Statement(identifier(_vector("delta", depth).name), code(top_delta, printer), top_comment)
     ]
     for layer in range(depth - 1, 0, -1):
         f, sup, above = activation(layer), _sup(layer), _sup(layer + 1)

@@ -454,9 +454,8 @@ def _example_lines(
         return substitute(expr, rename) if rename else expr
 
     forward: list[Line] = []
-    for node in network.nodes:
-        forward.append(show.line(named(node.z), point[node.z], named(node.z_definition)))
-        forward.append(show.line(named(node.a), point[node.a], named(node.a_definition)))
+    for symbol, formula in network.forward:
+        forward.append(show.line(named(symbol), point[symbol], named(formula)))
     forward.append(show.line(named(J), evaluation.cost, named(network.cost_expression)))
     factors = tuple(
         show.line(named(f.factor.of), f.value, named(f.factor.value), wrt=named(f.factor.wrt))

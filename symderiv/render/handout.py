@@ -20,7 +20,7 @@ import sympy as sp
 from symderiv.calculus import differentiate
 from symderiv.core.errors import SymderivError
 from symderiv.core.functions import Function
-from symderiv.core.network import Network
+from symderiv.core.network import Network, Node
 from symderiv.core.written import product, substitute, total
 from symderiv.engine.derivation import Backprop, Delta, Factor, FactorKind, Gradient
 from symderiv.render.steps import Line, explain
@@ -92,6 +92,8 @@ class DeltaView:
     def boxed(self) -> sp.Expr:
         """The form the delta is boxed in and used in from then on."""
         return self.delta.value if self.simplified is None else self.simplified
+
+    jacobian: tuple[tuple[FactorView, FactorView], ...] = ()  # softmax: (∂J/∂ŷ_k, ∂ŷ_k/∂z_j)
 
 
 @dataclass(frozen=True)
@@ -200,14 +202,19 @@ class _Factors:
         self.appendix = appendix
         self.seen: set[tuple[str, ...]] = set()
 
-    def view(self, factor: Factor) -> FactorView:
+    def view(self, factor: Factor, *, fresh: bool = False) -> FactorView:
+        """The factor's view; `fresh` explains it in full even if its kind was seen (each entry
+        of a Jacobian row is a factor of its own)."""
         key = self._key(factor)
-        first = key not in self.seen
+        first = fresh or key not in self.seen
         self.seen.add(key)
         if factor.kind is FactorKind.COST and self.network.cost.is_abstract:
             return FactorView(factor, None, None, first)
         if factor.kind is FactorKind.ACTIVATION:
             node = next(n for n in self.network.nodes if n.z == factor.wrt)
+            if node.activation.coupled:
+                derivation = _coupled_derivation(factor, node, self.appendix)
+                return FactorView(factor, derivation, node.activation, first)
             generic = node.activation.apply(_GENERIC_Z)
             return FactorView(
                 factor, self.appendix.derive(generic, _GENERIC_Z), node.activation, first
@@ -225,11 +232,19 @@ class _Factors:
         return (factor.kind.value,)
 
 
+def _coupled_derivation(factor: Factor, node: Node, appendix: _Appendix) -> LocalDerivation:
+    """`∂ŷ_k/∂z_j` of a softmax layer from its definition, shown once for each kind of entry:
+    `∂ŷ₁/∂z₁` for k = j and `∂ŷ₂/∂z₁` for k ≠ j (every other entry is one of these renamed)."""
+    output = 1 if factor.of == node.a else 2
+    layer = node.layer_z
+    return appendix.derive(node.activation.definition_at(output, *layer), layer[0])
+
+
 def _simplified_output_delta(delta: Delta) -> tuple[sp.Expr, sp.Expr] | None:
     """The output delta as a person simplifies it, and what cancels on the way, when the cost's
     derivative and the activation's slope share a factor (cross-entropy with σ: `ŷ − y`)."""
-    if delta.cost is None:
-        return None
+    if delta.cost is None or delta.is_coupled:
+        return None  # a coupled delta's simplification is in its own steps
     cost, slope = delta.cost.value, delta.activation.value
     common = sp.gcd(sp.denom(sp.together(cost)), sp.numer(sp.together(slope)))
     if common.is_number:
@@ -338,6 +353,9 @@ def build_handout(
         cost = factors.view(delta.cost) if delta.cost else None
         weights = tuple(factors.view(f) for _, f in delta.downstream)
         activation = factors.view(delta.activation)
+        jacobian = tuple(
+            (factors.view(c, fresh=True), factors.view(a, fresh=True)) for c, a in delta.jacobian
+        )
         simplified = _simplified_output_delta(delta)
         expanded = None
         if delta.downstream:
@@ -358,6 +376,7 @@ def build_handout(
                 None if simplified is None else simplified[0],
                 None if simplified is None else simplified[1],
                 first,
+                jacobian,
             )
         )
 

@@ -124,6 +124,18 @@ class HandoutLatexPrinter(LatexPrinter):
     def _print_SquaredNorm(self, expr: Any) -> str:
         return r"\left\lVert %s \right\rVert_{F}^{2}" % self._print(expr.matrix)
 
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        """A written product led by a negative factor keeps it in brackets: `(−y/ŷ) ŷ (1 − ŷ)`,
+        not `−y/ŷ ŷ (1 − ŷ)`, which after a `+` would read `+ −y/ŷ …`."""
+        first, *rest = expr.args
+        if rest and isinstance(first, sp.Mul) and first.could_extract_minus_sign():
+            tail = sp.Mul(*rest, evaluate=False) if len(rest) > 1 else rest[0]
+            shown = self.parenthesize(tail, PRECEDENCE["Mul"], strict=True)
+            if shown.startswith("-"):
+                shown = r"\left(%s\right)" % shown
+            return r"\left(%s\right) %s" % (self._print(first), shown)
+        return str(super()._print_Mul(expr))
+
 
 def _latex_plain_symbol(name: str) -> str:
     """A user symbol: a Greek letter, a letter with a subscript, or escaped upright text; a
