@@ -282,6 +282,8 @@ class Diagnoser:
         node = link.node
         assert node is not None
         function = node.activation
+        if function.coupled:  # a Jacobian entry, not a function of one argument: no slips here
+            return
         right = activation_factor(node).value
         seen = {right}
         for argument in (node.a, *node.inputs)[:MAX_CANDIDATES]:

@@ -100,6 +100,9 @@ class Applied(MatrixExpr):
         return self.record.derivative_at(z) if self.order else self.record.apply(z)
 
     def _entry(self, i: Any, j: Any, **kwargs: Any) -> sp.Expr:
+        if self.record.coupled and not self.order:  # a_i depends on the whole column z_{:, j}
+            column = tuple(self.arg[k, j] for k in range(self.arg.shape[0]))
+            return self.record.in_layer(i + 1, column)
         return self._scalar(self.arg[i, j])
 
     def _sympystr(self, printer: Any) -> str:

@@ -136,6 +136,7 @@ class Handout:
     learning_rate: sp.Symbol = field(default=sp.Symbol("eta"))
     example: Any = None
     diagram_file: str | None = None
+    matrix: Any = None  # the layer equations (BP1–BP4 with shapes), which wide networks lead with
 
 
 def step_lines(expr: sp.Expr, wrt: sp.Symbol) -> tuple[StepLine, ...]:
@@ -406,7 +407,13 @@ def build_handout(
     seen: dict[str, Function] = {}
     for node in network.nodes:
         seen.setdefault(node.activation.name, node.activation)
+    matrix = None
+    if gradients is None and not network.spec.is_chain:
+        from symderiv.engine.layers import derive_layers
+
+        matrix = derive_layers(network.spec)
     return Handout(
+        matrix=matrix,
         title=title if title is not None else DEFAULT_TITLE,
         network=network,
         backprop=backprop,
