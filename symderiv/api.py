@@ -39,6 +39,7 @@ __all__ = [
     "select_gradients",
     "steps",
     "worked_example",
+    "write_exercises",
     "write_handout",
 ]
 
@@ -371,4 +372,84 @@ def write_handout(
         report.append(f"wrote {targets['pdf']}")
     elif "pdf" in wanted:
         report.append("skipped the PDF: pdflatex is not installed (install TeX Live for it)")
+    return report
+
+
+EXERCISES_TITLE = "Back-propagation exercises"
+
+
+def write_exercises(
+    spec: NetworkSpec | None,
+    out: Path,
+    formats: str = "md,tex,pdf",
+    *,
+    params: str | None = None,
+    numbers: bool = False,
+    values_table: object = None,
+    values_flag: str | None = None,
+    seed: int | None = None,
+    variants: int | None = None,
+    matrix: bool | None = None,
+    title: str | None = None,
+    digits: int = 4,
+    force: bool = False,
+    pdf_required: bool = True,
+) -> list[str]:
+    """Write an exercise sheet, its solutions and the answer files for `check --batch` into
+    `out`; returns one line per file written or skipped.
+
+    `params` names the gradients asked (`"w2,b1"` or `"all"`; by default one weight and one bias
+    per layer). `numbers` adds a question with numbers (the `[values]` table, `values_flag` or the
+    defaults). `seed` draws the numbers and the default parameters, and implies `numbers`;
+    `variants` writes that many sheets, each into `out/variant-NN/`, drawn from `seed` (0 if
+    unset). `matrix` asks for the layer equations BP1–BP4 (by default for a network that is not
+    a chain).
+    """
+    import dataclasses
+
+    from symderiv.core import files
+    from symderiv.core.errors import SymderivError
+    from symderiv.output import latexbuild
+    from symderiv.output.exercises import DIAGRAM, write_sheet
+    from symderiv.render import variants as drawing
+    from symderiv.render.exercises import build_sheet, cut_example
+    from symderiv.render.handout import build_handout
+    from symderiv.render.templating import Math
+
+    spec = spec or NetworkSpec()
+    if spec.examples > 1 or spec.l2 > 0:
+        raise SymderivError(
+            "exercises are written for one example without weight decay: leave out --examples "
+            "and --l2."
+        )
+    wanted = parse_formats(formats)
+    pdf = "pdf" in wanted and (pdf_required or latexbuild.find_pdflatex() is not None)
+    if pdf and latexbuild.find_pdflatex() is None:
+        raise SymderivError("pdflatex is not installed: install TeX Live, or leave out pdf.")
+    sheets = drawing.variants(seed, variants)
+    numbers = numbers or seed is not None or variants is not None
+    backprop = derive_spec(spec)
+    handout = build_handout(backprop)
+    if "md" in wanted:
+        handout = dataclasses.replace(handout, diagram_file=Math(DIAGRAM))
+    layers = None
+    if matrix or (matrix is None and not spec.is_chain):
+        from symderiv.engine.layers import derive_layers
+
+        layers = derive_layers(spec)
+    report: list[str] = []
+    for variant in sheets:
+        gradients = drawing.choose_gradients(backprop, params, variant.rng)
+        example = None
+        if numbers:
+            from symderiv.render.example import worked_example
+
+            values = drawing.sheet_values(backprop, variant, values_table, values_flag)
+            example = cut_example(worked_example(backprop, values, digits=digits), gradients)
+        sheet = build_sheet(
+            handout, gradients, title=title or EXERCISES_TITLE, variant=variant.number,
+            example=example, matrix=layers,
+        )  # fmt: skip
+        directory = out / files.safe_name(variant.label) if variant.label else out
+        report += write_sheet(sheet, directory, wanted, pdf=pdf, force=force)
     return report

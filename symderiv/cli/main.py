@@ -32,6 +32,7 @@ class Group(ReportsUserErrors, click.Group):
         "example": "symderiv.cli.numbers:example_command",
         "gradcheck": "symderiv.cli.numbers:gradcheck_command",
         "codegen": "symderiv.cli.numbers:codegen_command",
+        "exercises": "symderiv.cli.exercises:exercises_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
