@@ -27,11 +27,13 @@ if TYPE_CHECKING:
     from symderiv.check.result import CheckResult
     from symderiv.numbers.gradcheck import GradCheck
     from symderiv.render.example import WorkedExample
+    from symderiv.render.exercises import Sheet
 
 __all__ = [
     "NetworkSpec",
     "check_answer",
     "derive",
+    "exercise_sheets",
     "generate_code",
     "gradcheck",
     "render_derivation",
@@ -378,10 +380,8 @@ def write_handout(
 EXERCISES_TITLE = "Back-propagation exercises"
 
 
-def write_exercises(
-    spec: NetworkSpec | None,
-    out: Path,
-    formats: str = "md,tex,pdf",
+def exercise_sheets(
+    spec: NetworkSpec | None = None,
     *,
     params: str | None = None,
     numbers: bool = False,
@@ -392,53 +392,42 @@ def write_exercises(
     matrix: bool | None = None,
     title: str | None = None,
     digits: int = 4,
-    force: bool = False,
-    pdf_required: bool = True,
-) -> list[str]:
-    """Write an exercise sheet, its solutions and the answer files for `check --batch` into
-    `out`; returns one line per file written or skipped.
+) -> list[Sheet]:
+    """The exercise sheets `write_exercises` writes, as data (one, or one per variant).
 
     `params` names the gradients asked (`"w2,b1"` or `"all"`; by default one weight and one bias
     per layer). `numbers` adds a question with numbers (the `[values]` table, `values_flag` or the
     defaults). `seed` draws the numbers and the default parameters, and implies `numbers`;
-    `variants` writes that many sheets, each into `out/variant-NN/`, drawn from `seed` (0 if
-    unset). `matrix` asks for the layer equations BP1–BP4 (by default for a network that is not
-    a chain).
+    `variants` makes that many sheets, drawn from `seed` (0 if unset). `matrix` asks for the
+    layer equations BP1–BP4 (by default for a network that is not a chain).
     """
-    import dataclasses
-
-    from symderiv.core import files
     from symderiv.core.errors import SymderivError
-    from symderiv.output import latexbuild
-    from symderiv.output.exercises import DIAGRAM, write_sheet
     from symderiv.render import variants as drawing
     from symderiv.render.exercises import build_sheet, cut_example
-    from symderiv.render.handout import build_handout
-    from symderiv.render.templating import Math
+    from symderiv.render.handout import MAX_HANDOUT_PARAMETERS, build_handout
 
     spec = spec or NetworkSpec()
+    if spec.parameter_count > MAX_HANDOUT_PARAMETERS:
+        raise SymderivError(
+            f"an exercise sheet covers networks of at most {MAX_HANDOUT_PARAMETERS} parameters; "
+            f"this one has {spec.parameter_count}."
+        )
     if spec.examples > 1 or spec.l2 > 0:
         raise SymderivError(
             "exercises are written for one example without weight decay: leave out --examples "
             "and --l2."
         )
-    wanted = parse_formats(formats)
-    pdf = "pdf" in wanted and (pdf_required or latexbuild.find_pdflatex() is not None)
-    if pdf and latexbuild.find_pdflatex() is None:
-        raise SymderivError("pdflatex is not installed: install TeX Live, or leave out pdf.")
-    sheets = drawing.variants(seed, variants)
+    chosen = drawing.variants(seed, variants)
     numbers = numbers or seed is not None or variants is not None
     backprop = derive_spec(spec)
     handout = build_handout(backprop)
-    if "md" in wanted:
-        handout = dataclasses.replace(handout, diagram_file=Math(DIAGRAM))
     layers = None
     if matrix or (matrix is None and not spec.is_chain):
         from symderiv.engine.layers import derive_layers
 
         layers = derive_layers(spec)
-    report: list[str] = []
-    for variant in sheets:
+    sheets = []
+    for variant in chosen:
         gradients = drawing.choose_gradients(backprop, params, variant.rng)
         example = None
         if numbers:
@@ -450,6 +439,37 @@ def write_exercises(
             handout, gradients, title=title or EXERCISES_TITLE, variant=variant.number,
             example=example, matrix=layers,
         )  # fmt: skip
-        directory = out / files.safe_name(variant.label) if variant.label else out
-        report += write_sheet(sheet, directory, wanted, pdf=pdf, force=force)
+        sheets.append(sheet)
+    return sheets
+
+
+def write_exercises(
+    spec: NetworkSpec | None,
+    out: Path,
+    formats: str = "md,tex,pdf",
+    *,
+    force: bool = False,
+    pdf_required: bool = True,
+    **options: Any,
+) -> list[str]:
+    """Write an exercise sheet, its solutions and the answer files for `check --batch` into
+    `out` (with `variants`, one directory `out/variant-NN/` per sheet); returns one line per
+    file written or skipped. `options` are those of `exercise_sheets`.
+
+    Every target of every sheet is checked before anything is written.
+    """
+    from symderiv.core.errors import SymderivError
+    from symderiv.output import latexbuild
+    from symderiv.output.exercises import check_targets, sheet_directory, write_sheet
+
+    wanted = parse_formats(formats)
+    pdf = "pdf" in wanted and (pdf_required or latexbuild.find_pdflatex() is not None)
+    if pdf and latexbuild.find_pdflatex() is None:
+        raise SymderivError("pdflatex is not installed: install TeX Live, or leave out pdf.")
+    sheets = exercise_sheets(spec, **options)
+    for sheet in sheets:
+        check_targets(sheet_directory(out, sheet), wanted, pdf=pdf, force=force)
+    report: list[str] = []
+    for sheet in sheets:
+        report += write_sheet(sheet, sheet_directory(out, sheet), wanted, pdf=pdf, force=force)
     return report

@@ -213,7 +213,8 @@ def handout(
 )
 @click.option("--format", "formats", default="md,tex,pdf", show_default=True, metavar="md,tex,pdf")
 def gallery(out: Path, formats: str) -> None:
-    """Regenerate the example handouts: the seed network, each cost, a deeper and a wider one.
+    """Regenerate the example handouts (the seed network, each cost, a deeper and a wider one)
+    and an exercise sheet with its solutions.
 
     \b
     Example:

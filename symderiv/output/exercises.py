@@ -11,14 +11,16 @@ atomically. An existing file symderiv did not write is replaced only with `force
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from pathlib import Path
 
 from symderiv.core import files
 from symderiv.core.errors import SymderivError
 from symderiv.output import latexbuild
+from symderiv.render.diagram import network_svg
 from symderiv.render.exercises import CSV_COLUMNS, Sheet, csv_text
-from symderiv.render.templating import render
+from symderiv.render.templating import Math, render
 
 DOCUMENTS = ("exercises", "solutions")
 DIAGRAM = "network.svg"
@@ -36,33 +38,51 @@ def render_document(sheet: Sheet, document: str, fmt: str) -> str:
                   layout=f"standalone.{fmt}.jinja")  # fmt: skip
 
 
+def sheet_directory(out: Path, sheet: Sheet) -> Path:
+    """Where a sheet's files go: `out` itself, or `out/variant-07` for a variant."""
+    return out if sheet.variant is None else out / files.safe_name(f"variant-{sheet.variant:02d}")
+
+
+def target_names(formats: list[str], *, pdf: bool) -> list[str]:
+    """The files written for `formats` (md, tex, pdf; the PDFs only when `pdf`), in order."""
+    names = [f"{d}.{fmt}" for d in DOCUMENTS for fmt in ("md", "tex") if fmt in formats]
+    if "md" in formats:
+        names.append(DIAGRAM)
+    names += [ANSWERS, SOLUTIONS]
+    return names + ([f"{d}.pdf" for d in DOCUMENTS] if pdf else [])
+
+
+def check_targets(directory: Path, formats: list[str], *, pdf: bool, force: bool) -> None:
+    """Refuse, before anything is written, a target that may not be replaced."""
+    for name in target_names(formats, pdf=pdf):
+        files.check_replaceable(directory / name, force, ours=_recogniser(name))
+
+
 def write_sheet(
     sheet: Sheet, directory: Path, formats: list[str], *, pdf: bool, force: bool = False
 ) -> list[str]:
-    """Write the sheet's files in `formats` (md, tex, pdf; the PDF only when `pdf`) and both
+    """Write the sheet's files in `formats` (md, tex, pdf; the PDFs only when `pdf`) and both
     answer files into `directory`; one line per file written or skipped."""
+    if "md" in formats:  # the picture the Markdown shows, for viewers without Mermaid
+        handout = dataclasses.replace(sheet.handout, diagram_file=Math(DIAGRAM))
+        sheet = dataclasses.replace(sheet, handout=handout)
+    check_targets(directory, formats, pdf=pdf, force=force)
     directory = files.prepare_directory(directory)
-    sources = [f"{d}.{fmt}" for d in DOCUMENTS for fmt in ("md", "tex")
-               if fmt in formats or (fmt == "tex" and pdf)]  # fmt: skip
-    texts: dict[str, str] = {name: render_document(sheet, *name.split(".")) for name in sources}
-    if "md" in formats:
-        from symderiv.render.diagram import network_svg
-
-        texts[DIAGRAM] = network_svg(sheet.handout.nodes, sheet.handout.edges)
+    texts: dict[str, str | bytes] = {}
     rows = sheet.answer_rows()
-    texts[ANSWERS] = csv_text(rows, answers=False)
-    texts[SOLUTIONS] = csv_text(rows, answers=True)
-    wanted = [name for name in texts if not name.endswith(".tex") or "tex" in formats]
-    pdfs = [f"{document}.pdf" for document in DOCUMENTS] if pdf else []
-    for name in (*wanted, *pdfs):  # refuse before writing anything
-        files.check_replaceable(directory / name, force, ours=_recogniser(name))
     report = []
-    for name in wanted:
+    for name in target_names(formats, pdf=pdf):
+        document, _, fmt = name.partition(".")
+        if name == DIAGRAM:
+            texts[name] = network_svg(sheet.handout.nodes, sheet.handout.edges)
+        elif name in (ANSWERS, SOLUTIONS):
+            texts[name] = csv_text(rows, answers=name == SOLUTIONS)
+        elif fmt == "pdf":
+            tex = texts.get(f"{document}.tex") or render_document(sheet, document, "tex")
+            texts[name] = latexbuild.compile_pdf(str(tex))
+        else:
+            texts[name] = render_document(sheet, document, fmt)
         files.write_atomic(directory / name, texts[name], force=force, ours=_recogniser(name))
-        report.append(f"wrote {directory / name}")
-    for name in pdfs:
-        data = latexbuild.compile_pdf(texts[name.replace(".pdf", ".tex")])
-        files.write_atomic(directory / name, data, force=force)
         report.append(f"wrote {directory / name}")
     if "pdf" in formats and not pdf:
         report.append("skipped the PDFs: pdflatex is not installed (install TeX Live for them)")

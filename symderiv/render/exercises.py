@@ -155,7 +155,7 @@ def build_sheet(
     variant_text = "" if variant is None else f" (variant {variant})"
     return Sheet(
         title=title + variant_text,
-        solutions_title=f"Solutions: {title}{variant_text}",
+        solutions_title=f"{title}{variant_text}: solutions",
         variant=variant,
         handout=handout,
         outputs=output_question,
