@@ -35,6 +35,7 @@ NETWORKS = {
     ),
     "abstract cost": NetworkSpec(layers=(1, 2, 1), output_activation="linear", cost="abstract"),
     "no hidden layer": NetworkSpec(layers=(3, 1)),
+    "1-3-3-3-1": NetworkSpec(layers=(1, 3, 3, 3, 1)),  # forms too long to write out
 }
 
 
@@ -185,8 +186,9 @@ def test_the_sheet_asks_what_the_solutions_answer() -> None:
 @pytest.mark.parametrize(
     "spec",
     [NetworkSpec(), WIDE, NetworkSpec(layers=(2, 3, 2), hidden_activation="relu"),
-     NetworkSpec(layers=(1, 1, 1, 1), hidden_activation="tanh", cost="abstract")],
-    ids=["seed", "2-2-1", "2-3-2", "abstract"],
+     NetworkSpec(layers=(1, 1, 1, 1), hidden_activation="tanh", cost="abstract"),
+     NETWORKS["1-3-3-3-1"]],
+    ids=["seed", "2-2-1", "2-3-2", "abstract", "1-3-3-3-1"],
 )  # fmt: skip
 def test_sheets_compile_and_render(tmp_path: Path, spec: NetworkSpec) -> None:
     numbers = spec.cost != "abstract"
@@ -268,6 +270,30 @@ def test_params_choose_the_gradients_output_layer_first() -> None:
     assert [row[:2] for row in sheet.answer_rows()] == [("3a", "w3"), ("3b", "w1"), ("3c", "b1")]
     (single,) = exercise_sheets(NetworkSpec(), params="w2")
     assert single.answer_rows()[0][0] == "3"  # one question: no letter
+
+
+def test_forms_too_long_to_write_out_are_not_asked_for() -> None:
+    (sheet,) = exercise_sheets(NETWORKS["1-3-3-3-1"], params="w1_1_1,w4_1_1")
+    assert not sheet.gradients_written and not sheet.hidden_written
+    output, hidden = sheet.gradients.items  # output layer first
+    assert output.written is not None and hidden.written is None
+    assert "delta" not in hidden.answer  # too long for a page, not for `check`
+    tex = render_document(sheet, "exercises", "tex")
+    assert "(no deltas left)" not in tex and "then write it out" not in tex
+    assert "too long to be useful" in render_document(sheet, "solutions", "md")
+    (short,) = exercise_sheets(NetworkSpec())
+    assert short.gradients_written and short.hidden_written
+    assert "(no deltas left)" in render_document(short, "exercises", "md")
+
+
+def test_an_answer_beyond_what_check_reads_keeps_the_deltas_above(tmp_path: Path) -> None:
+    spec = NetworkSpec(layers=(1, 3, 3, 3, 3, 1))
+    write_exercises(spec, tmp_path, "md", params="w1_1_1,b2_3")
+    rows = read_rows(tmp_path / "solutions.csv")
+    assert [row.answer.startswith("(delta2_1*w2_1_1 + ") for row in rows] == [False, True]
+    assert "delta" not in rows[0].answer  # written out while that is within the parser's limits
+    report = run_batch(spec, rows, workers=2)
+    assert [r.verdict for r in report.results] == [Verdict.CORRECT] * 2
 
 
 def test_a_network_without_hidden_layer_numbers_its_questions_on() -> None:

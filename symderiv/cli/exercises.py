@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from symderiv.cli.errors import ReportingCommand
+from symderiv.cli.numbers import values_option
 from symderiv.cli.options import network_options
 
 if TYPE_CHECKING:
@@ -58,14 +59,10 @@ With --variants N: one such directory per variant, DIR/variant-01/ ...
 @click.option(
     "--numbers",
     is_flag=True,
-    help="Add a question with numbers: the [values] table, --values or the defaults.",
+    help="Add a question with numbers: the [values] table, --values or the defaults "
+    "(implied by either, and by --seed).",
 )
-@click.option(
-    "--values",
-    "values_text",
-    metavar="NAME=NUMBER,...",
-    help="Numbers by symbol name, e.g. x=0.5,y=1,w1=1/2,eta=0.1 (implies --numbers).",
-)
+@values_option
 @click.option("--digits", default=4, show_default=True, help="Significant digits asked for.")
 @click.option(
     "--seed",
