@@ -19,6 +19,7 @@ _API = (
     "render_derivation",
     "steps",
     "worked_example",
+    "write_exercises",
     "write_handout",
 )
 _ELSEWHERE = {

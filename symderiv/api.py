@@ -27,11 +27,13 @@ if TYPE_CHECKING:
     from symderiv.check.result import CheckResult
     from symderiv.numbers.gradcheck import GradCheck
     from symderiv.render.example import WorkedExample
+    from symderiv.render.exercises import Sheet
 
 __all__ = [
     "NetworkSpec",
     "check_answer",
     "derive",
+    "exercise_sheets",
     "generate_code",
     "gradcheck",
     "render_derivation",
@@ -39,6 +41,7 @@ __all__ = [
     "select_gradients",
     "steps",
     "worked_example",
+    "write_exercises",
     "write_handout",
 ]
 
@@ -371,4 +374,102 @@ def write_handout(
         report.append(f"wrote {targets['pdf']}")
     elif "pdf" in wanted:
         report.append("skipped the PDF: pdflatex is not installed (install TeX Live for it)")
+    return report
+
+
+EXERCISES_TITLE = "Back-propagation exercises"
+
+
+def exercise_sheets(
+    spec: NetworkSpec | None = None,
+    *,
+    params: str | None = None,
+    numbers: bool = False,
+    values_table: object = None,
+    values_flag: str | None = None,
+    seed: int | None = None,
+    variants: int | None = None,
+    matrix: bool | None = None,
+    title: str | None = None,
+    digits: int = 4,
+) -> list[Sheet]:
+    """The exercise sheets `write_exercises` writes, as data (one, or one per variant).
+
+    `params` names the gradients asked (`"w2,b1"` or `"all"`; by default one weight and one bias
+    per layer). `numbers` adds a question with numbers (the `[values]` table, `values_flag` or the
+    defaults). `seed` draws the numbers and the default parameters, and implies `numbers`;
+    `variants` makes that many sheets, drawn from `seed` (0 if unset). `matrix` asks for the
+    layer equations BP1–BP4 (by default for a network that is not a chain).
+    """
+    from symderiv.core.errors import SymderivError
+    from symderiv.render import variants as drawing
+    from symderiv.render.exercises import build_sheet, cut_example
+    from symderiv.render.handout import MAX_HANDOUT_PARAMETERS, build_handout
+
+    spec = spec or NetworkSpec()
+    if spec.parameter_count > MAX_HANDOUT_PARAMETERS:
+        raise SymderivError(
+            f"an exercise sheet covers networks of at most {MAX_HANDOUT_PARAMETERS} parameters; "
+            f"this one has {spec.parameter_count}."
+        )
+    if spec.examples > 1 or spec.l2 > 0:
+        raise SymderivError(
+            "exercises are written for one example without weight decay: leave out --examples "
+            "and --l2."
+        )
+    chosen = drawing.variants(seed, variants)
+    numbers = numbers or seed is not None or variants is not None
+    backprop = derive_spec(spec)
+    handout = build_handout(backprop)
+    layers = None
+    if matrix or (matrix is None and not spec.is_chain):
+        from symderiv.engine.layers import derive_layers
+
+        layers = derive_layers(spec)
+    sheets = []
+    for variant in chosen:
+        gradients = drawing.choose_gradients(backprop, params, variant.rng)
+        example = None
+        if numbers:
+            from symderiv.render.example import worked_example
+
+            values = drawing.sheet_values(backprop, variant, values_table, values_flag)
+            example = cut_example(worked_example(backprop, values, digits=digits), gradients)
+        sheet = build_sheet(
+            handout, gradients, title=title or EXERCISES_TITLE, variant=variant.number,
+            example=example, matrix=layers,
+        )  # fmt: skip
+        sheets.append(sheet)
+    return sheets
+
+
+def write_exercises(
+    spec: NetworkSpec | None,
+    out: Path,
+    formats: str = "md,tex,pdf",
+    *,
+    force: bool = False,
+    pdf_required: bool = True,
+    **options: Any,
+) -> list[str]:
+    """Write an exercise sheet, its solutions and the answer files for `check --batch` into
+    `out` (with `variants`, one directory `out/variant-NN/` per sheet); returns one line per
+    file written or skipped. `options` are those of `exercise_sheets`.
+
+    Every target of every sheet is checked before anything is written.
+    """
+    from symderiv.core.errors import SymderivError
+    from symderiv.output import latexbuild
+    from symderiv.output.exercises import check_targets, sheet_directory, write_sheet
+
+    wanted = parse_formats(formats)
+    pdf = "pdf" in wanted and (pdf_required or latexbuild.find_pdflatex() is not None)
+    if pdf and latexbuild.find_pdflatex() is None:
+        raise SymderivError("pdflatex is not installed: install TeX Live, or leave out pdf.")
+    sheets = exercise_sheets(spec, **options)
+    for sheet in sheets:
+        check_targets(sheet_directory(out, sheet), wanted, pdf=pdf, force=force)
+    report: list[str] = []
+    for sheet in sheets:
+        report += write_sheet(sheet, sheet_directory(out, sheet), wanted, pdf=pdf, force=force)
     return report

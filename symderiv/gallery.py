@@ -1,4 +1,5 @@
-"""The example handouts kept in `output/`, written through the API by one command."""
+"""The example handouts and exercise sheets kept in `output/`, written through the API by one
+command."""
 
 from __future__ import annotations
 
@@ -53,9 +54,27 @@ GALLERY: tuple[Example, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class ExerciseSheet:
+    """An exercise sheet with its solutions and answer files, written into `out/<directory>`."""
+
+    directory: str
+    spec: NetworkSpec
+    title: str
+
+
+EXERCISE_SHEETS: tuple[ExerciseSheet, ...] = (
+    ExerciseSheet(
+        "exercises",
+        NetworkSpec(layers=(2, 2, 1), hidden_activation="tanh", cost="binary_cross_entropy"),
+        "Back-propagation exercises on a 2-2-1 network",
+    ),
+)
+
+
 def regenerate(out: Path, formats: str = "md,tex,pdf", *, force: bool = False) -> list[str]:
-    """Write every gallery handout into `out`; returns what was written."""
-    from symderiv.api import write_handout
+    """Write every gallery handout and exercise sheet into `out`; returns what was written."""
+    from symderiv.api import write_exercises, write_handout
 
     report: list[str] = []
     for example in GALLERY:
@@ -63,5 +82,10 @@ def regenerate(out: Path, formats: str = "md,tex,pdf", *, force: bool = False) -
             example.spec, out, formats, title=example.title, name=example.name,
             warmup=example.warmup, force=force, example=example.steps > 0,
             steps=max(example.steps, 1),
+        )  # fmt: skip
+    for sheet in EXERCISE_SHEETS:
+        report += write_exercises(
+            sheet.spec, out / sheet.directory, formats, force=force, title=sheet.title,
+            numbers=True,
         )  # fmt: skip
     return report

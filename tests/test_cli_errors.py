@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from symderiv.cli.main import cli
 
 COMMANDS = ["derive", "handout", "gallery", "steps", "check", "example", "gradcheck", "codegen"]
+COMMANDS += ["exercises"]
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -45,7 +46,7 @@ def assert_one_error_line(code: int, out: str, err: str) -> str:
     [
         (["-2"], "no such option '-2'; try 'symderiv --help'"),
         (["--bogus"], "no such option '--bogus'"),
-        ([], "give a command: check, codegen, derive, example, gallery, gradcheck"),
+        ([], "give a command: check, codegen, derive, example, exercises, gallery, gradcheck"),
         (["drive"], "unknown command 'drive'. Did you mean 'derive'?"),
         (["chek"], "Did you mean 'check'?"),
         (["derive", "--fromat", "text"], "no such option '--fromat'. Did you mean '--format'"),

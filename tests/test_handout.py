@@ -14,7 +14,7 @@ from symderiv.api import render_derivation, render_handout
 from symderiv.cli.main import cli
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import derive
-from symderiv.gallery import GALLERY
+from symderiv.gallery import EXERCISE_SHEETS, GALLERY
 from symderiv.render.handout import build_handout
 from tests import realtools
 from tests.regen_golden_handout import GOLDEN, golden_texts
@@ -193,6 +193,18 @@ def test_committed_gallery_is_current(tmp_path: Path) -> None:
             assert (OUTPUT / svg).read_text() == (tmp_path / svg).read_text(), f"output/{svg}"
         pdf = f"{example.name}.pdf"
         assert _pdf_text(OUTPUT / pdf) == _pdf_text(tmp_path / pdf), f"output/{pdf} is stale"
+    for sheet in EXERCISE_SHEETS:
+        for name in ("exercises", "solutions"):
+            for fmt in ("md", "tex"):
+                path = f"{sheet.directory}/{name}.{fmt}"
+                assert (OUTPUT / path).read_text() == (tmp_path / path).read_text(), (
+                    f"output/{path} is stale: run `symderiv gallery --out output`"
+                )
+            pdf = f"{sheet.directory}/{name}.pdf"
+            assert _pdf_text(OUTPUT / pdf) == _pdf_text(tmp_path / pdf), f"output/{pdf} is stale"
+        for data in ("network.svg", "answers.csv", "solutions.csv"):
+            path = f"{sheet.directory}/{data}"
+            assert (OUTPUT / path).read_text() == (tmp_path / path).read_text(), f"output/{path}"
     # symderiv recognises its own PDF and replaces it without --force
     code, _, err = invoke("handout", "--out", str(tmp_path), "--format", "pdf")
     assert code == 0, err

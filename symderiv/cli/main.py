@@ -32,6 +32,7 @@ class Group(ReportsUserErrors, click.Group):
         "example": "symderiv.cli.numbers:example_command",
         "gradcheck": "symderiv.cli.numbers:gradcheck_command",
         "codegen": "symderiv.cli.numbers:codegen_command",
+        "exercises": "symderiv.cli.exercises:exercises_command",
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -212,7 +213,8 @@ def handout(
 )
 @click.option("--format", "formats", default="md,tex,pdf", show_default=True, metavar="md,tex,pdf")
 def gallery(out: Path, formats: str) -> None:
-    """Regenerate the example handouts: the seed network, each cost, a deeper and a wider one.
+    """Regenerate the example handouts (the seed network, each cost, a deeper and a wider one)
+    and an exercise sheet with its solutions.
 
     \b
     Example:
