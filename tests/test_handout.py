@@ -193,6 +193,11 @@ def test_committed_gallery_is_current(tmp_path: Path) -> None:
             assert (OUTPUT / svg).read_text() == (tmp_path / svg).read_text(), f"output/{svg}"
         pdf = f"{example.name}.pdf"
         assert _pdf_text(OUTPUT / pdf) == _pdf_text(tmp_path / pdf), f"output/{pdf} is stale"
+        if example.slides:
+            slides = f"{example.name}-slides"
+            tex, pdf = f"{slides}.tex", f"{slides}.pdf"
+            assert (OUTPUT / tex).read_text() == (tmp_path / tex).read_text(), f"output/{tex}"
+            assert _pdf_text(OUTPUT / pdf) == _pdf_text(tmp_path / pdf), f"output/{pdf}"
     # symderiv recognises its own PDF and replaces it without --force
     code, _, err = invoke("handout", "--out", str(tmp_path), "--format", "pdf")
     assert code == 0, err
