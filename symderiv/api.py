@@ -37,6 +37,7 @@ __all__ = [
     "render_derivation",
     "render_handout",
     "render_slides",
+    "render_steps",
     "select_gradients",
     "steps",
     "worked_example",
@@ -73,6 +74,27 @@ def steps(expression: str | sp.Expr, wrt: str | None = None) -> Step:
 
     parsed = parse_expression(expression) if isinstance(expression, str) else expression
     return differentiate(parsed, variable_of(parsed, wrt))
+
+
+STEPS_FORMATS = ("text", "latex", "markdown")
+
+
+def render_steps(step: Step, fmt: str = "markdown") -> str:
+    """A step tree as readable text, LaTeX or Markdown: each rule named, in reading order."""
+    from symderiv.core.errors import SymderivError, did_you_mean
+
+    if fmt not in STEPS_FORMATS:
+        raise SymderivError(did_you_mean("format", fmt, STEPS_FORMATS))
+    if fmt == "text":
+        from symderiv.render.steps import to_text
+
+        return to_text(step)
+    from symderiv.render.handout import LocalDerivation, explained
+    from symderiv.render.templating import render
+
+    derivation = LocalDerivation("", step.expr, step.wrt, step.result, explained(step))
+    template = "steps.tex.jinja" if fmt == "latex" else "steps.md.jinja"
+    return render(fmt, template, derivation=derivation)
 
 
 def variable_of(expr: sp.Expr, wrt: str | None) -> sp.Symbol:
