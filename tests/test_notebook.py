@@ -117,6 +117,7 @@ def test_the_example_notebook_runs_and_shows_math(
     monkeypatch.setenv("PYTHONPATH", path)
     monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
     monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
     notebook = nbformat.read(EXAMPLE, as_version=4)
     client = nbclient.NotebookClient(
         notebook,
