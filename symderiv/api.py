@@ -38,6 +38,8 @@ __all__ = [
     "gradcheck",
     "render_derivation",
     "render_handout",
+    "render_slides",
+    "render_steps",
     "select_gradients",
     "steps",
     "worked_example",
@@ -75,6 +77,27 @@ def steps(expression: str | sp.Expr, wrt: str | None = None) -> Step:
 
     parsed = parse_expression(expression) if isinstance(expression, str) else expression
     return differentiate(parsed, variable_of(parsed, wrt))
+
+
+STEPS_FORMATS = ("text", "latex", "markdown")
+
+
+def render_steps(step: Step, fmt: str = "markdown") -> str:
+    """A step tree as readable text, LaTeX or Markdown: each rule named, in reading order."""
+    from symderiv.core.errors import SymderivError, did_you_mean
+
+    if fmt not in STEPS_FORMATS:
+        raise SymderivError(did_you_mean("format", fmt, STEPS_FORMATS))
+    if fmt == "text":
+        from symderiv.render.steps import to_text
+
+        return to_text(step)
+    from symderiv.render.handout import LocalDerivation, explained
+    from symderiv.render.templating import render
+
+    derivation = LocalDerivation("", step.expr, step.wrt, step.result, explained(step))
+    template = "steps.tex.jinja" if fmt == "latex" else "steps.md.jinja"
+    return render(fmt, template, derivation=derivation)
 
 
 def variable_of(expr: sp.Expr, wrt: str | None) -> sp.Symbol:
@@ -266,7 +289,7 @@ def _render_both(handout: object, matrix: Any, fmt: str) -> str:
                   layout="fragment.tex.jinja")  # fmt: skip
 
 
-FORMAT_NAMES = {"md": "markdown", "tex": "latex", "pdf": "pdf"}
+FORMAT_NAMES = {"md": "markdown", "tex": "latex", "beamer": "beamer", "pdf": "pdf"}
 
 
 def parse_formats(text: str) -> list[str]:
@@ -275,7 +298,9 @@ def parse_formats(text: str) -> list[str]:
 
     formats = [part.strip().lower() for part in text.split(",") if part.strip()]
     if not formats:
-        raise SymderivError("no format given: use md, tex and/or pdf, e.g. --format md,tex.")
+        raise SymderivError(
+            "no format given: use md, tex, beamer and/or pdf, e.g. --format md,tex."
+        )
     for fmt in formats:
         if fmt not in FORMAT_NAMES:
             raise SymderivError(did_you_mean("format", fmt, FORMAT_NAMES))
@@ -290,6 +315,30 @@ def render_handout(handout: object, fmt: str, *, fragment: bool = False) -> str:
     if fmt == "md":
         return render("markdown", "handout.md.jinja", handout=handout, layout=f"{kind}.md.jinja")
     return render("latex", "handout.tex.jinja", handout=handout, layout=f"{kind}.tex.jinja")
+
+
+def render_slides(handout: Any) -> str:
+    """The handout as Beamer slides (LaTeX text): a frame per delta and per gradient written
+    out, each chain-rule product revealed factor by factor; for a wider network the layer
+    equations too, and the update by whole layers."""
+    from symderiv.render.slides import build_slides
+    from symderiv.render.templating import render
+
+    matrix = None
+    if not handout.network.spec.is_chain:
+        from symderiv.engine.layers import derive_layers
+
+        matrix = derive_layers(handout.network.spec)
+    return render("beamer", "slides.tex.jinja", slides=build_slides(handout, matrix))
+
+
+def _compiled_documents(wanted: list[str]) -> list[str]:
+    """Which documents `pdf` compiles: each LaTeX document asked for (`tex`: the handout,
+    `beamer`: the slides), or the handout when neither is."""
+    if "pdf" not in wanted:
+        return []
+    latex: list[str] = [fmt for fmt in ("tex", "beamer") if fmt in wanted]
+    return latex or ["tex"]
 
 
 def write_handout(
@@ -325,6 +374,8 @@ def write_handout(
     base = files.safe_name(name)
     if "pdf" in wanted and fragment:
         raise SymderivError("a --fragment cannot be compiled on its own: drop pdf or --fragment.")
+    if "beamer" in wanted and fragment:
+        raise SymderivError("slides are a whole document: drop beamer or --fragment.")
     pdf = "pdf" in wanted and (pdf_required or latexbuild.find_pdflatex() is not None)
     if pdf and latexbuild.find_pdflatex() is None:
         raise SymderivError("pdflatex is not installed: install TeX Live, or leave out pdf.")
@@ -339,7 +390,14 @@ def write_handout(
         worked = worked_example(backprop, values, steps, digits=digits, plot_file=plot)
     handout = build_handout(backprop, title=title, warmup=warmup, example=worked)
     directory = files.prepare_directory(out)
-    targets = {fmt: directory / f"{base}.{fmt}" for fmt in wanted}
+    compiled = _compiled_documents(wanted) if pdf else []
+    targets = {fmt: directory / f"{base}.{fmt}" for fmt in wanted if fmt in ("md", "tex")}
+    if "tex" in compiled:
+        targets["pdf"] = directory / f"{base}.pdf"
+    if "beamer" in wanted:
+        targets["beamer"] = directory / f"{base}-slides.tex"
+    if "beamer" in compiled:
+        targets["slides-pdf"] = directory / f"{base}-slides.pdf"
     if worked is not None and worked.plot_file is not None and "md" in wanted:
         targets["svg"] = directory / worked.plot_file
     if "md" in wanted and not fragment:  # a picture of the network, for viewers without Mermaid
@@ -350,7 +408,7 @@ def write_handout(
     report: list[str] = []
     tex = None
     for fmt in ("md", "tex"):
-        if fmt in wanted or (fmt == "tex" and pdf):
+        if fmt in wanted or fmt in compiled:
             text = render_handout(handout, fmt, fragment=fragment)
             if fmt == "tex":
                 tex = text
@@ -369,10 +427,17 @@ def write_handout(
             targets["diagram"], network_svg(handout.nodes, handout.edges), force=force
         )
         report.append(f"wrote {targets['diagram']}")
-    if pdf and tex is not None:
+    if tex is not None and "tex" in compiled:
         files.write_atomic(targets["pdf"], latexbuild.compile_pdf(tex), force=force)
         report.append(f"wrote {targets['pdf']}")
-    elif "pdf" in wanted:
+    if "beamer" in wanted:
+        slides = render_slides(handout)
+        files.write_atomic(targets["beamer"], slides, force=force)
+        report.append(f"wrote {targets['beamer']}")
+        if "beamer" in compiled:
+            files.write_atomic(targets["slides-pdf"], latexbuild.compile_pdf(slides), force=force)
+            report.append(f"wrote {targets['slides-pdf']}")
+    if "pdf" in wanted and not compiled:
         report.append("skipped the PDF: pdflatex is not installed (install TeX Live for it)")
     return report
 

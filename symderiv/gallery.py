@@ -17,11 +17,12 @@ class Example:
     title: str
     warmup: bool = False
     steps: int = 0  # with steps > 0, the worked numeric example and that many descent steps
+    slides: bool = False  # also the Beamer slides, `<name>-slides.tex` (and its PDF)
 
 
 GALLERY: tuple[Example, ...] = (
     # Exactly what `symderiv handout` writes with no arguments.
-    Example("handout", NetworkSpec(), DEFAULT_TITLE),
+    Example("handout", NetworkSpec(), DEFAULT_TITLE, slides=True),
     Example(
         "seed_worked_example",
         NetworkSpec(),
@@ -73,13 +74,15 @@ EXERCISE_SHEETS: tuple[ExerciseSheet, ...] = (
 
 
 def regenerate(out: Path, formats: str = "md,tex,pdf", *, force: bool = False) -> list[str]:
-    """Write every gallery handout and exercise sheet into `out`; returns what was written."""
+    """Write every gallery handout (and its slides, where it has them) and exercise sheet into
+    `out`; returns what was written."""
     from symderiv.api import write_exercises, write_handout
 
     report: list[str] = []
     for example in GALLERY:
+        wanted = f"{formats},beamer" if example.slides else formats
         report += write_handout(
-            example.spec, out, formats, title=example.title, name=example.name,
+            example.spec, out, wanted, title=example.title, name=example.name,
             warmup=example.warmup, force=force, example=example.steps > 0,
             steps=max(example.steps, 1),
         )  # fmt: skip

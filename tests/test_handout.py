@@ -97,6 +97,11 @@ def test_hostile_titles_print_literally(tmp_path: Path, title: str) -> None:
     realtools.assert_markdown_math_ok(md)
     result = realtools.compile_latex(tmp_path / "handout.tex")
     assert result.returncode == 0 and not result.errors
+    assert_title_printed(result, title)
+
+
+def assert_title_printed(result: realtools.LatexResult, title: str) -> None:
+    """The PDF shows the hostile `title` as typed: nothing in it ran as TeX."""
     shown = " ".join(result.pdf_text().split())
     if "{{" in title:
         assert "{{ 7*7 }}" in shown
@@ -193,6 +198,11 @@ def test_committed_gallery_is_current(tmp_path: Path) -> None:
             assert (OUTPUT / svg).read_text() == (tmp_path / svg).read_text(), f"output/{svg}"
         pdf = f"{example.name}.pdf"
         assert _pdf_text(OUTPUT / pdf) == _pdf_text(tmp_path / pdf), f"output/{pdf} is stale"
+        if example.slides:
+            slides = f"{example.name}-slides"
+            tex, pdf = f"{slides}.tex", f"{slides}.pdf"
+            assert (OUTPUT / tex).read_text() == (tmp_path / tex).read_text(), f"output/{tex}"
+            assert _pdf_text(OUTPUT / pdf) == _pdf_text(tmp_path / pdf), f"output/{pdf}"
     for sheet in EXERCISE_SHEETS:
         for name in ("exercises", "solutions"):
             for fmt in ("md", "tex"):

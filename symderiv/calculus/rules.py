@@ -53,6 +53,15 @@ class Step:
         """True when the step claims `expr = result` rather than `d/d(wrt) expr = result`."""
         return False
 
+    def _repr_markdown_(self) -> str:
+        """The derivation step by step as Markdown with LaTeX math, for Jupyter (what
+        `symderiv steps --format markdown` prints). The renderer is imported when a notebook
+        shows the step, not when this module loads, so the step engine stays below the
+        renderers; IPython finds the method by its name, so nothing has to be registered."""
+        from symderiv.api import render_steps
+
+        return render_steps(self, "markdown")
+
 
 # ---------------------------------------------------------------------------- constants
 

@@ -140,9 +140,10 @@ def derive(
     "formats",
     default="md,tex,pdf",
     show_default=True,
-    metavar="md,tex,pdf",
-    help="Which files to write; pdf needs pdflatex (skipped with a note when it is missing "
-    "and not asked for explicitly).",
+    metavar="md,tex,beamer,pdf",
+    help="Which files to write: md, tex, beamer (slides, NAME-slides.tex) and pdf (the PDF of "
+    "each LaTeX file asked for, or of the handout); pdf needs pdflatex (skipped with a note "
+    "when it is missing and not asked for explicitly).",
 )
 @click.option("--title", help="Title of the handout (printed literally, never interpreted).")
 @click.option("--name", default="handout", show_default=True, help="Base name of the files.")
@@ -189,6 +190,7 @@ def handout(
       symderiv handout --layers 1-2-1 --cost binary-cross-entropy --out notes/
       symderiv handout spec.toml --format tex --fragment --title "Lecture 4"
       symderiv handout --example --steps 20
+      symderiv handout --format md,beamer,pdf
     """
     from symderiv.api import write_handout
 

@@ -11,8 +11,9 @@ renderers know text.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import sympy as sp
 
@@ -123,10 +124,25 @@ class Gradient:
     local: Factor  # ∂z/∂p
     chain: tuple[Factor, ...] | None
     value: sp.Expr  # in deltas: δ · input, or δ
+    spec: NetworkSpec | None = field(default=None, compare=False, repr=False)  # for display
 
     @property
     def is_weight(self) -> bool:
         return self.source is not None
+
+    def _repr_markdown_(self) -> str | None:
+        """This gradient's derivation, for Jupyter: what `symderiv derive --param NAME
+        --format markdown` prints (None, so plain text is shown, without its network's spec).
+        Imported when shown, as `Backprop._repr_markdown_` explains."""
+        if self.spec is None:
+            return None
+        from symderiv.api import render_derivation
+
+        return render_derivation(self.spec, self.parameter.name, "markdown")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """One line of plain text for IPython, instead of every field."""
+        printer.text(f"∂J/∂{self.parameter} = {self.value}")
 
 
 @dataclass(frozen=True)
@@ -179,6 +195,26 @@ class Backprop:
     def in_base_variables(self, gradient: Gradient) -> sp.Expr:
         """The gradient in `x, y, w, b` only (grows quickly with depth: for small networks)."""
         return substitute(self.in_local_symbols(gradient), self.network.nested)
+
+    def _repr_markdown_(self) -> str:
+        """The whole derivation as Markdown with LaTeX math, which Jupyter shows rendered: what
+        `symderiv derive --format markdown` prints.
+
+        The renderer is imported when a notebook shows the value, not when this module loads:
+        the engine stays below the renderers (no module of it imports one), and a program that
+        never displays a derivation never loads the templates. IPython finds the method by its
+        name, so nothing has to be registered, and it works wherever the value is displayed.
+        """
+        from symderiv.api import render_derivation
+
+        return render_derivation(self.network.spec, "all", "markdown")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """One line of plain text for IPython, instead of every field of every delta."""
+        printer.text(
+            f"<back-propagation of the {self.network.spec.label} network: "
+            f"{len(self.deltas)} deltas, {len(self.gradients)} gradients>"
+        )
 
 
 def delta_symbol(network: Network, node: Node) -> sp.Symbol:
@@ -283,12 +319,12 @@ def backpropagate(network: Network) -> Backprop:
             local = linear_factor(node, weight, source, FactorKind.INPUT)
             gradients.append(
                 Gradient(weight, node, k, delta, local, _chain(network, deltas, node, local),
-                         product(delta.symbol, source))
+                         product(delta.symbol, source), network.spec)
             )  # fmt: skip
         local = linear_factor(node, node.bias, sp.S.One, FactorKind.BIAS)
         gradients.append(
             Gradient(node.bias, node, None, delta, local, _chain(network, deltas, node, local),
-                     delta.symbol)
+                     delta.symbol, network.spec)
         )  # fmt: skip
     return Backprop(network, tuple(order), tuple(gradients))
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import sympy as sp
 
-from symderiv.calculus import differentiate
+from symderiv.calculus import Step, differentiate
 from symderiv.core.errors import SymderivError
 from symderiv.core.functions import Function
 from symderiv.core.network import Network, Node
@@ -141,7 +141,12 @@ class Handout:
 
 def step_lines(expr: sp.Expr, wrt: sp.Symbol) -> tuple[StepLine, ...]:
     """The differentiator's explanation of d(expr)/d(wrt), as template-ready sentences."""
-    return tuple(_line(line) for line in explain(differentiate(expr, wrt)))
+    return explained(differentiate(expr, wrt))
+
+
+def explained(step: Step) -> tuple[StepLine, ...]:
+    """A step tree already derived, as template-ready sentences."""
+    return tuple(_line(line) for line in explain(step))
 
 
 def _line(line: Line) -> StepLine:

@@ -79,7 +79,10 @@ def templates_root() -> Path:
     raise FileNotFoundError("symderiv's templates are missing from this installation")
 
 
-FORMATS = ("text", "latex", "markdown", "svg")
+FORMATS = ("text", "latex", "markdown", "svg", "beamer")
+#: A format written in another's language: its templates come first, then the other's (Beamer
+#: slides are LaTeX, and share the LaTeX templates' macros and escaping).
+DIALECTS = {"beamer": "latex"}
 
 
 @cache
@@ -88,8 +91,10 @@ def environment(fmt: str) -> jinja2.Environment:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     root = templates_root()
+    language = DIALECTS.get(fmt, fmt)
+    folders = dict.fromkeys([fmt, language])
     options: dict[str, Any] = {
-        "loader": jinja2.FileSystemLoader([str(root / fmt), str(root)]),
+        "loader": jinja2.FileSystemLoader([*(str(root / f) for f in folders), str(root)]),
         "undefined": jinja2.StrictUndefined,
         "keep_trailing_newline": True,
         "trim_blocks": True,
@@ -110,7 +115,7 @@ def environment(fmt: str) -> jinja2.Environment:
             variable_end_string=">>",
             comment_start_string="<#",
             comment_end_string="#>",
-            finalize=_finalizer(printing.escape_latex if fmt == "latex" else escape_markdown),
+            finalize=_finalizer(printing.escape_latex if language == "latex" else escape_markdown),
             autoescape=True,
         )
         to_math = printing.to_latex
@@ -122,7 +127,8 @@ def environment(fmt: str) -> jinja2.Environment:
     # LaTeX from symderiv's own registries (activation symbols), never from a user.
     env.filters["trusted_latex"] = Math
     env.filters["math_lines"] = lambda expr: [
-        Math(line) for line in (printing.latex_lines(expr) if fmt == "latex" else [to_math(expr)])
+        Math(line)
+        for line in (printing.latex_lines(expr) if language == "latex" else [to_math(expr)])
     ]
     env.filters["derivative"] = lambda expr, wrt: Math(to_math(sp.Derivative(expr, wrt)))
     # Unicode names for text diagrams, and ASCII with HTML indices for Mermaid labels (which
