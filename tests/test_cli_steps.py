@@ -32,7 +32,7 @@ def test_unicode_input_and_explicit_variable() -> None:
     assert code == 0
     assert out.startswith("chain rule: ∂/∂w₂ σ(")
     assert "derivative of the sigmoid" in out
-    assert "a₁ is held constant" in out
+    assert "the factor a₁ does not depend on w₂: it is kept" in out
 
 
 def test_json_output_is_a_tree_that_parses_back() -> None:

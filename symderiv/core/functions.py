@@ -258,6 +258,14 @@ FUNCTIONS: tuple[Function, ...] = (
         mpmath=_mp("tanh"),
         float64=lambda np, z: np.tanh(z),
         numpy="np.tanh",
+        derived_by=DerivedBy.DEFINITION,
+        recognise=(
+            (
+                lambda f, z: (f.exp(z) - f.exp(-z)) / (f.exp(z) + f.exp(-z)),
+                lambda f, z: f.tanh(z),
+            ),
+        ),
+        recognise_reason="split the fraction into 1 minus a square and recognise tanh",
         activation=True,
         formula=r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}",
         slope_never_zero=True,

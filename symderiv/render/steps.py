@@ -144,10 +144,12 @@ def _held_constant(step: r.HeldConstantRule) -> list[Sentence]:
 
 
 def _constant_multiple(step: r.ConstantMultipleRule) -> list[Sentence]:
-    notes: list[Sentence] = [("the constant factor {c} is kept", (("c", step.constant),))]
+    """One sentence: a factor with symbols of its own does not depend on the variable (they are
+    held constant), a number is simply kept."""
     if step.constant.free_symbols:
-        notes.append(_held(tuple(sorted(step.constant.free_symbols, key=str))))
-    return notes
+        kept = (("c", step.constant), ("x", step.wrt))
+        return [("the factor {c} does not depend on {x}: it is kept", kept)]
+    return [("the constant factor {c} is kept", (("c", step.constant),))]
 
 
 def _sum(step: r.SumRule) -> list[Sentence]:
