@@ -213,6 +213,7 @@ class WorkedExample:
     forward: tuple[Line, ...]
     factors: tuple[Line, ...]
     saturated: tuple[Line, ...]  # activation factors that are 0 only because σ etc. saturated
+    linear: tuple[Line, ...]  # ∂z/∂w, ∂z/∂a, ∂z/∂b: an input, a weight or 1, set in one table
     deltas: tuple[Line, ...]
     gradients: tuple[Line, ...]
     updates: tuple[Line, ...]
@@ -372,6 +373,7 @@ def worked_example(
         forward=tuple(forward),
         factors=tuple(line for lines in shown for line in lines.factors),
         saturated=tuple(line for lines in shown for line in lines.saturated),
+        linear=tuple(line for lines in shown for line in lines.linear),
         deltas=tuple(line for lines in shown for line in lines.deltas),
         gradients=tuple(line for lines in shown for line in lines.gradients),
         updates=tuple(steps_lines),
@@ -398,6 +400,7 @@ class _ExampleLines:
     saturated: tuple[Line, ...]
     deltas: tuple[Line, ...]
     gradients: tuple[Line, ...]
+    linear: tuple[Line, ...] = ()
 
 
 def _renaming(backprop: Backprop, index: int) -> dict[sp.Basic, sp.Basic]:
@@ -457,10 +460,14 @@ def _example_lines(
     for symbol, formula in network.forward:
         forward.append(show.line(named(symbol), point[symbol], named(formula)))
     forward.append(show.line(named(J), evaluation.cost, named(network.cost_expression)))
-    factors = tuple(
+    lines = [
         show.line(named(f.factor.of), f.value, named(f.factor.value), wrt=named(f.factor.wrt))
         for f in factor_values
-    )
+    ]
+    trivial = [f.factor.kind in _LINEAR for f in factor_values]
+    factors = tuple(line for line, t in zip(lines, trivial) if not t)
+    factor_values = [f for f, t in zip(factor_values, trivial) if not t]
+    linear = tuple(line for line, t in zip(lines, trivial) if t)
     saturated = tuple(
         line
         for line, f in zip(factors, factor_values)
@@ -473,7 +480,11 @@ def _example_lines(
         show.line(named(J), evaluation.gradients[g.parameter], named(g.value), wrt=g.parameter)
         for g in backprop.gradients
     )
-    return _ExampleLines(tuple(forward), factors, saturated, deltas, gradients)
+    return _ExampleLines(tuple(forward), factors, saturated, deltas, gradients, linear)
+
+
+#: Factors of the linear input sum: each is an input, a weight or 1, read off in a table.
+_LINEAR = (FactorKind.INPUT, FactorKind.WEIGHT, FactorKind.BIAS)
 
 
 def _example_summary(
