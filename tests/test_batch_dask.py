@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -57,11 +58,44 @@ long-name,w2,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,
 """
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+# The local cluster runs in a process of its own, so that its worker processes (and
+# multiprocessing's helper process) are not children of the test process, whose own children
+# the sandbox tests count. The tests reach it at its address, as `--scheduler tcp://…` does.
+CLUSTER = """
+import sys
+sys.path.insert(0, sys.argv[1])  # the workers import this test module's tasks
+from symderiv.check import distributed
+with distributed.connect(distributed.LOCAL, workers=2) as client:
+    print(client.scheduler.address, flush=True)
+    sys.stdin.read()  # until the tests are done
+"""
+
+
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
     pytest.importorskip("distributed")
-    with distributed.connect(distributed.LOCAL, workers=2) as client:
-        yield client
+    cluster = subprocess.Popen(
+        [sys.executable, "-c", CLUSTER, str(ROOT)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert cluster.stdout is not None
+        address = cluster.stdout.readline().strip()
+        assert address.startswith("tcp://127.0.0.1:"), address
+        with distributed.connect(address) as client:
+            yield client
+    finally:
+        assert cluster.stdin is not None
+        cluster.stdin.close()
+        try:
+            cluster.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            cluster.kill()
+            cluster.wait()
 
 
 def write_answers(tmp_path: Path, text: str = ANSWERS) -> Path:
