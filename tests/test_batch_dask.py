@@ -170,28 +170,32 @@ def worker_processes(client: Client) -> set[int]:
 def test_a_row_that_kills_its_worker_is_cannot_judge_and_the_report_is_written(
     tmp_path: Path, client: Client
 ) -> None:
-    rows = [
-        Row(2, "a", "w2", "delta2*a1"),
-        Row(3, "b", "w2", DIE),
-        Row(4, "c", "b1", "delta1"),
-        Row(5, "d", "b1", FAIL),
-        Row(6, "e", "b2", "delta1"),
-    ]
+    answers = ["delta2*a1", "delta1", "delta2"] * 8  # correct for w2, b1 and b2
+    answers[7], answers[12] = DIE, FAIL
+    rows = [Row(i + 2, f"s{i}", ("w2", "b1", "b2")[i % 3], a) for i, a in enumerate(answers)]
+    assert len(distributed._chunks(len(rows), 2)[0]) > 1  # the culprit takes others down with it
     report = run_batch(SEED, rows, judging=distributed.judging(client, task=dies_on_cue))
-    assert [r.verdict for r in report.results] == [
-        Verdict.CORRECT,
-        Verdict.CANNOT_JUDGE,
-        Verdict.CORRECT,
-        Verdict.CANNOT_JUDGE,
-        Verdict.INCORRECT,
-    ]
-    assert report.results[1].reason == "its worker died, also when it was judged alone"
-    assert (
-        report.results[3].reason == "internal error while checking (RuntimeError: the task broke)"
+    verdicts = [r.verdict for r in report.results]
+    assert verdicts[7] is Verdict.CANNOT_JUDGE
+    assert report.results[7].reason == "its worker died, also when it was judged alone"
+    assert verdicts[12] is Verdict.CANNOT_JUDGE
+    assert report.results[12].reason == (
+        "internal error while checking (RuntimeError: the task broke)"
     )
+    others = [v for i, v in enumerate(verdicts) if i not in (7, 12)]
+    assert others == [Verdict.CORRECT] * 22  # the culprit's chunk-mate (index 6) among them
     csv_path, _ = write_report(report, tmp_path)
     assert "its worker died" in csv_path.read_text(encoding="utf-8")
     client.wait_for_workers(2, timeout=60)  # the cluster replaces what died
+
+
+def test_rows_are_cut_into_chunks_that_share_the_work() -> None:
+    assert distributed._chunks(0, 2) == []
+    assert distributed._chunks(5, 2) == [range(i, i + 1) for i in range(5)]
+    chunks = distributed._chunks(10_000, 2)
+    assert {len(c) for c in chunks} == {distributed.CHUNK}
+    assert [i for c in chunks for i in c] == list(range(10_000))
+    assert len(distributed._chunks(40, 2)) == 14  # ceil(40 / 16) = 3 rows a chunk
 
 
 def test_a_row_past_the_memory_limit_leaves_its_worker_alive(client: Client) -> None:

@@ -1,11 +1,11 @@
 """Judging a batch on a Dask cluster, with the same sandbox and the same report as on one machine.
 
 `dask.distributed` is an optional extra (`pip install 'symderiv[distributed]'`) and is imported
-only here, only when a cluster is asked for. Each row becomes one task; the worker that runs it
-judges it exactly as a local batch does, in a forked child with time and memory limits
-(`symderiv.check.sandbox`), so a hostile answer cannot take the worker down. A task that fails
-anyway, or that still kills its worker when tried again alone, comes back as that row's *cannot
-judge*, and the batch goes on.
+only here, only when a cluster is asked for. The rows go out in chunks, a task each; the worker
+that runs a chunk judges each row exactly as a local batch does, in a forked child with time and
+memory limits (`symderiv.check.sandbox`), so a hostile answer cannot take the worker down. A row
+whose task fails anyway, or that still kills its worker when tried again alone, comes back as
+*cannot judge*, and the batch goes on.
 
 `connect("local")` starts a cluster of worker processes on this machine, listening on 127.0.0.1
 only and without a dashboard, and stops it afterwards; any other address is an existing scheduler.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import math
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -34,9 +35,11 @@ LOCAL = "local"
 LOOPBACK = "127.0.0.1"  # a local cluster listens here only
 MAX_LOCAL_WORKERS = 4  # `--scheduler local` without --jobs: one process per core, at most this
 CONNECT_SECONDS = 10.0
+CHUNK = 25  # rows in one task at most: a task costs its worker milliseconds of its own
+CHUNKS_PER_THREAD = 8  # fewer, smaller chunks when the batch is small: every thread gets work
 ALLOWED_FAILURES = 1  # a local cluster gives up a task after two workers died running it
 
-#: What a worker runs for a row: (network, param, answer, format, limits) -> the sandbox's outcome.
+#: What a worker does with a row: (network, param, answer, format, limits) -> the sandbox's outcome.
 Task = Callable[[NetworkSpec, str, str, str, sandbox.Limits], sandbox.Outcome]
 #: Told (answers judged so far, answers in all) after each answer comes back.
 Progress = Callable[[int, int], None]
@@ -127,48 +130,54 @@ def _judge_on(
     progress: Progress | None,
     task: Task,
 ) -> Iterator[tuple[int, sandbox.Outcome]]:
-    """Every row as a task, all at once; then, one at a time, the rows whose worker died.
+    """The rows in chunks, all at once; then, one at a time, the rows whose worker died.
 
-    The scheduler blames a dead worker on every task it held, so a row queued beside the one
-    that killed it can come back killed too. Tried again alone, a row that still kills its
-    worker is the culprit; any other is judged.
+    The scheduler blames a dead worker on every task it held, so rows queued beside the one that
+    killed it come back killed too. Tried again alone, a row that still kills its worker is the
+    culprit; any other is judged.
     """
     from distributed import as_completed, wait
 
-    def submit(indices: Sequence[int]) -> list[Any]:
-        return client.map(
-            task,
-            [spec] * len(indices),
-            [rows[i].param for i in indices],
-            [rows[i].answer for i in indices],
-            [rows[i].format for i in indices],
-            [limits] * len(indices),
-            pure=False,
-        )
+    def submit(chunks: Sequence[Sequence[int]]) -> list[Any]:
+        jobs = [[(rows[i].param, rows[i].answer, rows[i].format) for i in c] for c in chunks]
+        n = len(chunks)
+        return client.map(judge_rows, [task] * n, [spec] * n, jobs, [limits] * n, pure=False)
 
-    futures = submit(range(len(rows)))
-    index_of = {future.key: index for index, future in enumerate(futures)}
-    killed: list[int] = []
     done = 0
-    try:
-        for future in as_completed(futures):
-            if _worker_died(future):
-                killed.append(index_of[future.key])
-            else:
-                done += 1
-                yield index_of[future.key], _outcome(future)
-                if progress is not None:
-                    progress(done, len(rows))
-            future.release()
-        for index in sorted(killed):
-            futures = submit([index])
-            wait(futures)
+
+    def told(chunk: Sequence[int], outcomes: Sequence[sandbox.Outcome]) -> Iterator[Any]:
+        nonlocal done
+        for index, outcome in zip(chunk, outcomes):
             done += 1
-            yield index, _outcome(futures[0])
+            yield index, outcome
             if progress is not None:
                 progress(done, len(rows))
+
+    chunks = _chunks(len(rows), sum(client.nthreads().values()))
+    futures = submit(chunks)
+    chunk_of = {future.key: chunk for future, chunk in zip(futures, chunks)}
+    killed: list[int] = []
+    try:
+        for future in as_completed(futures):
+            chunk = chunk_of[future.key]
+            if _worker_died(future):
+                killed.extend(chunk)
+            else:
+                yield from told(chunk, _outcomes(future, len(chunk)))
+            future.release()
+        for index in sorted(killed):
+            futures = submit([[index]])
+            wait(futures)
+            yield from told([index], _outcomes(futures[0], 1))
     finally:
         client.cancel(futures)
+
+
+def _chunks(count: int, threads: int) -> list[range]:
+    """`range(count)` cut into chunks: several per worker thread, to share the work out evenly,
+    and none above `CHUNK`, so that a task's own cost is shared by enough rows."""
+    size = max(1, min(CHUNK, math.ceil(count / (max(1, threads) * CHUNKS_PER_THREAD))))
+    return [range(start, min(start + size, count)) for start in range(0, count, size)]
 
 
 def _worker_died(future: Any) -> bool:
@@ -177,22 +186,23 @@ def _worker_died(future: Any) -> bool:
     return future.status == "error" and isinstance(future.exception(), KilledWorker)
 
 
-def _outcome(future: Any) -> sandbox.Outcome:
-    """The outcome a task returned, or the reason it returned none."""
+def _outcomes(future: Any, count: int) -> list[sandbox.Outcome]:
+    """The outcomes a chunk's task returned, or for each of its rows the reason it returned none."""
     if future.status == "finished":
-        outcome = future.result()
-        if isinstance(outcome, sandbox.Outcome):
-            return outcome
-        return sandbox.Outcome(sandbox.ERROR, None, "the worker sent back no outcome")
+        outcomes = future.result()
+        if isinstance(outcomes, list) and len(outcomes) == count:
+            return outcomes
+        return [sandbox.Outcome(sandbox.ERROR, None, "the worker sent back no outcome")] * count
     if future.status != "error":
-        return sandbox.Outcome(
-            sandbox.CRASHED, None, f"the cluster lost the task ({future.status})"
-        )
+        reason = f"the cluster lost the task ({future.status})"
+        return [sandbox.Outcome(sandbox.CRASHED, None, reason)] * count
     if _worker_died(future):
-        return sandbox.Outcome(
-            sandbox.CRASHED, None, "its worker died, also when it was judged alone"
-        )
-    error = future.exception()
+        reason = "its worker died, also when it was judged alone"
+        return [sandbox.Outcome(sandbox.CRASHED, None, reason)] * count
+    return [_error(future.exception())] * count
+
+
+def _error(error: BaseException) -> sandbox.Outcome:
     detail = str(error).splitlines()[0] if str(error) else ""
     return sandbox.Outcome(sandbox.ERROR, None, f"{type(error).__name__}: {detail}".rstrip(": "))
 
@@ -200,6 +210,22 @@ def _outcome(future: Any) -> sandbox.Outcome:
 # ---------------------------------------------------------------------------- worker side
 
 _PREPARING = threading.Lock()
+
+
+def judge_rows(
+    task: Task, spec: NetworkSpec, jobs: Sequence[tuple[str, str, str]], limits: sandbox.Limits
+) -> list[sandbox.Outcome]:
+    """What a worker runs for a chunk: `task` on each (param, answer, format), one after another.
+
+    A row whose task raises gets the error as its outcome; the chunk's other rows go on.
+    """
+    outcomes = []
+    for param, answer, fmt in jobs:
+        try:
+            outcomes.append(task(spec, param, answer, fmt, limits))
+        except Exception as error:
+            outcomes.append(_error(error))
+    return outcomes
 
 
 def judge_row(
