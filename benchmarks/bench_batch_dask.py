@@ -4,8 +4,8 @@ Run from the project root: `python benchmarks/bench_batch_dask.py` (needs the ex
 `pip install 'symderiv[distributed]'`). Both runs judge the same answers (those of
 `bench_check.py`, each made distinct), every one in its own limited child process; the cluster
 has one single-threaded worker process per core, and its start-up is timed apart from the batch.
-On one machine the cluster can only add cost (task round trips, forking from a larger worker
-process); the ratio says how much, which is what a cluster of several machines must win back.
+With the same cores the cluster cannot win by numbers; the ratio shows what its machinery (task
+round trips, forking from a larger worker process) costs, which more machines must win back.
 """
 
 from __future__ import annotations
