@@ -172,14 +172,15 @@ def test_the_console_entry_point_prints_one_line() -> None:
 
 
 @pytest.mark.parametrize("command", [[], *([name] for name in COMMANDS)])
-def test_help_imports_neither_sympy_nor_numpy(command: list[str]) -> None:
+def test_help_imports_neither_sympy_nor_numpy_nor_dask(command: list[str]) -> None:
     result = python(
         """
         import sys
         from symderiv.cli.main import cli
 
         cli.main([*sys.argv[1:], "--help"], prog_name="symderiv", standalone_mode=False)
-        print(sorted(name for name in ("sympy", "numpy", "jinja2") if name in sys.modules))
+        heavy = ("sympy", "numpy", "jinja2", "dask", "distributed")
+        print(sorted(name for name in heavy if name in sys.modules))
         """,
         *command,
     )

@@ -11,20 +11,23 @@ a reader never sees half a report and a planted symlink is replaced, not followe
 that name that symderiv did not write is left alone unless `force` is given.
 
 Each row is judged in its own limited child process (`symderiv.check.sandbox`), as many at a time as
-there are workers; a row that hits its time limit is *cannot judge* and the others go on.
+there are workers; a row that hits its time limit is *cannot judge* and the others go on. Where
+the children run is the `Judging`: this machine by default, or the workers of a Dask cluster
+(`symderiv.check.distributed`), which judge each row the same way.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import io
 import json
 import os
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,18 +162,25 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+#: How a batch's answers are judged: given the network, the rows to judge and each row's limits,
+#: yields `(index into those rows, outcome)` in any order. `judge_here` by default; a cluster's
+#: (`symderiv.check.distributed`) plugs in the same way.
+Judging = Callable[
+    [NetworkSpec, Sequence[Row], sandbox.Limits], Iterable[tuple[int, sandbox.Outcome]]
+]
+
+
 def run_batch(
     spec: NetworkSpec,
     rows: Sequence[Row],
     *,
     timeout: float = DEFAULT_TIMEOUT,
     workers: int | None = None,
+    judging: Judging | None = None,
 ) -> BatchReport:
-    """Judge every row, each in a limited child, `workers` at a time (all cores by default)."""
+    """Judge every row, each in a limited child: on this machine `workers` at a time (all cores
+    by default), or however `judging` distributes them."""
     start = time.perf_counter()
-    judge = judge_for(spec)
-    for param in sorted({row.param for row in rows})[:1000]:
-        judge.prepare(param, diagnosis=True)  # compiled once here, inherited by every child
     results: list[CheckResult | None] = [None] * len(rows)
     pending = []
     for index, row in enumerate(rows):
@@ -178,18 +188,25 @@ def run_batch(
             results[index] = cannot_judge(row.param, row.problem)
         else:
             pending.append(index)
-    jobs = [(judge, rows[i].param, rows[i].answer, rows[i].format) for i in pending]
-    outcomes = sandbox.map_limited(
-        check_in_child,
-        jobs,
-        limits=sandbox.Limits(seconds=timeout),
-        workers=workers or default_workers(),
-    )
-    for job, outcome in outcomes:
+    if judging is None:
+        judging = functools.partial(judge_here, workers=workers or default_workers())
+    limits = sandbox.Limits(seconds=timeout)
+    for job, outcome in judging(spec, [rows[i] for i in pending], limits):
         index = pending[job]
         results[index] = result_from_outcome(outcome, rows[index].param)
     finished = tuple(r for r in results if r is not None)
     return BatchReport(spec, tuple(rows), finished, time.perf_counter() - start)
+
+
+def judge_here(
+    spec: NetworkSpec, rows: Sequence[Row], limits: sandbox.Limits, *, workers: int
+) -> Iterable[tuple[int, sandbox.Outcome]]:
+    """Judge `rows` on this machine, `workers` limited children at a time."""
+    judge = judge_for(spec)
+    for param in sorted({row.param for row in rows})[:1000]:
+        judge.prepare(param, diagnosis=True)  # compiled once here, inherited by every child
+    jobs = [(judge, row.param, row.answer, row.format) for row in rows]
+    return sandbox.map_limited(check_in_child, jobs, limits=limits, workers=workers)
 
 
 # ---------------------------------------------------------------------------- writing

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +91,7 @@ Examples:
   symderiv check 'dJ/dw2 = delta2*a1' --param w2
   symderiv check - --param w2 < answer.tex
   symderiv check --batch answers.csv --out-dir reports --cost binary_cross_entropy
+  symderiv check --batch answers.csv --scheduler tcp://10.0.0.5:8786
 
 \b
 Batch file: a UTF-8 CSV with the header id,param,answer[,format]; format is
@@ -128,7 +130,14 @@ auto (default), plain or latex. Writes report.csv and report.json into --out-dir
     "-j",
     type=click.IntRange(min=1, max=512),
     metavar="N",
-    help="Answers judged at once in --batch [all cores].",
+    help="Answers judged at once in --batch [all cores]; with --scheduler local, its "
+    "worker processes [all cores, at most 4].",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Judge --batch on a Dask cluster: tcp://HOST:PORT of its scheduler, or 'local' "
+    "for one on this machine (needs the extra: pip install 'symderiv[distributed]').",
 )
 def check_command(
     network: NetworkSpec,
@@ -142,6 +151,7 @@ def check_command(
     out_dir: Path | None,
     force: bool,
     jobs: int | None,
+    scheduler: str | None,
 ) -> None:
     """Check a hand-derived gradient ANSWER for ∂J/∂NAME against the derivation.
 
@@ -161,9 +171,14 @@ def check_command(
             raise SymderivError("--param is given per row in --batch (the param column)")
         if answer is not None:
             network = _spec_from_positional(answer)  # `check --batch F.csv SPEC`
-        _run_batch(network, batch, out_dir, force, jobs, timeout, latex, as_json)
+        _run_batch(network, batch, out_dir, force, jobs, scheduler, timeout, latex, as_json)
         return
-    for flag, value in (("--out-dir", out_dir), ("--force", force), ("--jobs", jobs)):
+    for flag, value in (
+        ("--out-dir", out_dir),
+        ("--force", force),
+        ("--jobs", jobs),
+        ("--scheduler", scheduler),
+    ):
         if value:
             raise SymderivError(f"{flag} goes with --batch")
     if answer is None:
@@ -224,6 +239,7 @@ def _run_batch(
     out_dir: Path | None,
     force: bool,
     jobs: int | None,
+    scheduler: str | None,
     timeout: float,
     latex: bool,
     as_json: bool,
@@ -233,7 +249,14 @@ def _run_batch(
     directory = out_dir if out_dir is not None else Path.cwd()
     rows = read_rows(path, default_format="latex" if latex else "auto")
     report_paths(directory, force=force)  # fail now, not after judging every row
-    report = run_batch(network, rows, timeout=timeout, workers=jobs)
+    if scheduler is None:
+        report = run_batch(network, rows, timeout=timeout, workers=jobs)
+    else:
+        from symderiv.check import distributed
+
+        with distributed.connect(scheduler, workers=jobs) as client:
+            judging = distributed.judging(client, progress=_show_progress())
+            report = run_batch(network, rows, timeout=timeout, judging=judging)
     csv_path, json_path = write_report(report, directory, force=force)
     if as_json:
         summary = {**report.summary(), "report_csv": str(csv_path), "report_json": str(json_path)}
@@ -247,6 +270,19 @@ def _run_batch(
         )
         click.echo(f"report: {csv_path}, {json_path}")
     raise SystemExit(0 if report.all_judged else 1)
+
+
+def _show_progress(steps: int = 10) -> Callable[[int, int], None]:
+    """A line on stderr each time another tenth (`steps`) of the answers has been judged."""
+    shown = 0
+
+    def show(done: int, total: int) -> None:
+        nonlocal shown
+        if done * steps // total > shown * steps // total:  # the last answer always shows
+            shown = done
+            click.echo(f"symderiv: {done:,} of {total:,} answers judged on the cluster", err=True)
+
+    return show
 
 
 def render_result(result: CheckResult) -> str:
