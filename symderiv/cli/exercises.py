@@ -9,7 +9,7 @@ import click
 
 from symderiv.cli.errors import ReportingCommand
 from symderiv.cli.numbers import values_option
-from symderiv.cli.options import network_options
+from symderiv.cli.options import network_options, out_directory
 
 if TYPE_CHECKING:
     from symderiv.core.spec import NetworkSpec
@@ -34,14 +34,7 @@ With --variants N: one such directory per variant, DIR/variant-01/ ...
 """,
 )
 @network_options
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("exercises"),
-    show_default=True,
-    metavar="DIR",
-    help="Directory to write into (created if missing).",
-)
+@out_directory("exercises")
 @click.option(
     "--format",
     "formats",

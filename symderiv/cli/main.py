@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import click
 
 from symderiv.cli.errors import OneLineError, ReportingCommand, ReportsUserErrors, help_hint
-from symderiv.cli.options import network_options
+from symderiv.cli.options import network_options, out_directory
 
 
 class Group(ReportsUserErrors, click.Group):
@@ -127,14 +127,7 @@ def derive(
 
 @cli.command()
 @network_options
-@click.option(
-    "--out",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Directory to write into (created if missing).",
-)
+@out_directory("output")
 @click.option(
     "--format",
     "formats",
@@ -206,13 +199,7 @@ def handout(
 
 
 @cli.command()
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("output"),
-    show_default=True,
-    help="Directory for the example handouts.",
-)
+@out_directory("output", "Directory for the example handouts.")
 @click.option("--format", "formats", default="md,tex,pdf", show_default=True, metavar="md,tex,pdf")
 def gallery(out: Path, formats: str) -> None:
     """Regenerate the example handouts (the seed network, each cost, a deeper and a wider one)

@@ -78,3 +78,16 @@ def network_options(func: F) -> F:
         return func(network=network, tables=tables, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def out_directory(default: str, help: str = "Directory to write into (created if missing).") -> Any:
+    """`--out DIR`: where a command writes its files (created if missing)."""
+    return click.option(
+        "--out",
+        "out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(default),
+        show_default=True,
+        metavar="DIR",
+        help=help,
+    )
