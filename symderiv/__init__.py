@@ -12,6 +12,8 @@ __version__ = "0.1.0"
 
 _API = (
     "NetworkSpec",
+    "Notation",
+    "use_notation",
     "check_answer",
     "derive",
     "generate_code",

@@ -13,9 +13,12 @@ delta1*x
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from symderiv.core import notation as notations
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import Backprop, Gradient
 from symderiv.engine.derivation import derive as derive_spec
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NetworkSpec",
+    "Notation",
     "check_answer",
     "derive",
     "exercise_sheets",
@@ -42,10 +46,33 @@ __all__ = [
     "render_steps",
     "select_gradients",
     "steps",
+    "use_notation",
     "worked_example",
     "write_exercises",
     "write_handout",
 ]
+
+
+Notation = notations.Notation
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def in_notation(func: F) -> F:
+    """Give `func` a keyword `notation` (a preset's name such as "ng", or a `Notation`): what it
+    writes, and the names it reads, follow that notation."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, notation: Notation | str | None = None, **kwargs: Any) -> Any:
+        with notations.using(notation):
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def use_notation(chosen: Notation | str) -> Notation:
+    """Write everything in `chosen` from now on (`"default"`, `"nielsen"`, `"ng"`, `"cs231n"`):
+    for a notebook, whose displays are rendered after the call that made them."""
+    return notations.set_default(chosen)
 
 
 def derive(spec: NetworkSpec | None = None, **fields: Any) -> Backprop:
@@ -82,6 +109,7 @@ def steps(expression: str | sp.Expr, wrt: str | None = None) -> Step:
 STEPS_FORMATS = ("text", "latex", "markdown")
 
 
+@in_notation
 def render_steps(step: Step, fmt: str = "markdown") -> str:
     """A step tree as readable text, LaTeX or Markdown: each rule named, in reading order."""
     from symderiv.core.errors import SymderivError, did_you_mean
@@ -130,6 +158,7 @@ def variable_of(expr: sp.Expr, wrt: str | None) -> sp.Symbol:
     return parsed
 
 
+@in_notation
 def check_answer(
     answer: str,
     param: str,
@@ -146,6 +175,7 @@ def check_answer(
     return check_limited(spec, param, answer, fmt=fmt, timeout=seconds)
 
 
+@in_notation
 def worked_example(
     spec: NetworkSpec | None = None,
     values: str | None = None,
@@ -163,6 +193,7 @@ def worked_example(
     return build(backprop, resolve_values(backprop.network, table, values), steps, digits=digits)
 
 
+@in_notation
 def gradcheck(
     spec: NetworkSpec | None = None, values: str | None = None, *, table: Any = None
 ) -> GradCheck:
@@ -174,6 +205,7 @@ def gradcheck(
     return check_gradients(backprop, resolve_values(backprop.network, table, values))
 
 
+@in_notation
 def generate_code(spec: NetworkSpec | None = None) -> str:
     """A self-contained NumPy module with the network's forward and backward pass."""
     from symderiv.render.codegen import generate_module
@@ -192,6 +224,7 @@ DERIVE_FORMATS = ("text", "latex", "markdown", "json")
 MATRIX_TITLE = "Back-propagation, layer by layer"
 
 
+@in_notation
 def render_derivation(
     spec: NetworkSpec | None,
     param: str = "all",
@@ -307,6 +340,7 @@ def parse_formats(text: str) -> list[str]:
     return list(dict.fromkeys(formats))
 
 
+@in_notation
 def render_handout(handout: object, fmt: str, *, fragment: bool = False) -> str:
     """The handout as Markdown (`md`) or LaTeX (`tex`) text."""
     from symderiv.render.templating import render
@@ -317,6 +351,7 @@ def render_handout(handout: object, fmt: str, *, fragment: bool = False) -> str:
     return render("latex", "handout.tex.jinja", handout=handout, layout=f"{kind}.tex.jinja")
 
 
+@in_notation
 def render_slides(handout: Any) -> str:
     """The handout as Beamer slides (LaTeX text): a frame per delta and per gradient written
     out, each chain-rule product revealed factor by factor; for a wider network the layer
@@ -341,6 +376,7 @@ def _compiled_documents(wanted: list[str]) -> list[str]:
     return latex or ["tex"]
 
 
+@in_notation
 def write_handout(
     spec: NetworkSpec | None,
     out: Path,
@@ -445,6 +481,7 @@ def write_handout(
 EXERCISES_TITLE = "Back-propagation exercises"
 
 
+@in_notation
 def exercise_sheets(
     spec: NetworkSpec | None = None,
     *,
@@ -508,6 +545,7 @@ def exercise_sheets(
     return sheets
 
 
+@in_notation
 def write_exercises(
     spec: NetworkSpec | None,
     out: Path,

@@ -53,6 +53,14 @@ def network_options(func: F) -> F:
         metavar="M",
         help="Training-set size m of the symbolic derivation (the batch form) [1].",
     )
+    @click.option(
+        "--notation",
+        "notation_name",
+        metavar="NAME",
+        help="How symbols are written and read: default (J, w^(l), inputs layer 0, ln, ∂J/∂w), "
+        "nielsen (C, w^l, inputs layer 1), ng (J, W^[l], log, dW, dZ), cs231n (L, log, dW); "
+        "a [notation] table in SPEC can change each choice [default].",
+    )
     @functools.wraps(func)
     def wrapper(
         spec: Path | None,
@@ -62,8 +70,10 @@ def network_options(func: F) -> F:
         cost: str | None,
         l2: str | None,
         examples: str | None,
+        notation_name: str | None,
         **kwargs: Any,
     ) -> Any:
+        from symderiv.core import notation
         from symderiv.core.spec import NetworkSpec, load_spec, parse_layers
 
         base, tables = load_spec(spec) if spec is not None else (NetworkSpec(), {})
@@ -75,7 +85,15 @@ def network_options(func: F) -> F:
             l2=l2,
             examples=examples,
         )
-        return func(network=network, tables=tables, **kwargs)
+        # Like every flag, --notation overrides the spec file (its [notation] table).
+        table = tables.pop("notation", None)
+        chosen = None
+        if notation_name is not None:
+            chosen = notation.preset(notation_name)
+        elif table is not None:
+            chosen = notation.from_table(table, source=f"{spec}: [notation]")
+        with notation.using(chosen):
+            return func(network=network, tables=tables, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

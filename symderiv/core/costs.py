@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from symderiv.core import notation
 from symderiv.core.errors import SpecError, did_you_mean
 from symderiv.core.functions import canonical, names
 
@@ -49,8 +50,13 @@ class Cost:
         return self.term is None
 
     def formula_for(self, outputs: int) -> str:
-        """LaTeX of `J` for a network with `outputs` outputs: with the sum over j when several."""
-        return self.formula_sum if outputs > 1 and self.formula_sum else self.formula
+        """LaTeX of `J` for a network with `outputs` outputs: with the sum over j when several,
+        in the notation in force (its cost letter and logarithm)."""
+        written = notation.current()
+        formula = self.formula_sum if outputs > 1 and self.formula_sum else self.formula
+        if formula.startswith("J "):
+            formula = written.cost + formula[1:]
+        return formula.replace(r"\ln", rf"\{written.log}")
 
     def term_at(self, y: sp.Symbol, yhat: sp.Symbol) -> sp.Expr:
         """One output's term of `J`."""

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from symderiv.core import naming
+from symderiv.core import naming, notation
 from symderiv.core.errors import SpecError, did_you_mean
 
 Form = Callable[..., Any]
@@ -77,6 +77,11 @@ class Function:
     slope_never_zero: bool = False  # f' > 0 everywhere: a unit with it is never flat
     kink: float | None = None  # where f has no derivative (finite differences are unreliable)
     mistakes: Form | None = None  # (Names, a, z) -> wrong derivatives students write for it
+    notation_named: bool = False  # written `ln` or `log`, as the notation in force says
+
+    def text_in(self, written: notation.Notation) -> str:
+        """The readable name under a notation (the natural logarithm is `ln` or `log`)."""
+        return written.log if self.notation_named else self.text
 
     # ------------------------------------------------------------------ SymPy forms
 
@@ -394,6 +399,7 @@ FUNCTIONS: tuple[Function, ...] = (
         float64=lambda np, z: np.log(z),
         numpy="np.log",
         rule_title="logarithm rule",
+        notation_named=True,
     ),
     Function(
         name="sin",
@@ -773,7 +779,9 @@ def _vector_latex(symbols: Sequence[Any]) -> str | None:
     layer = _layer_of(symbols)
     if layer is None:
         return None
-    return f"{naming.LAYERED[layer.stem]}^{{({layer.layer})}}"
+    written = notation.current()
+    base = written.delta_latex if layer.stem == "delta" else naming.LAYERED[layer.stem]
+    return base + written.mark_latex(layer.layer or 0)
 
 
 def _vector_text(symbols: Sequence[Any]) -> str | None:
@@ -781,7 +789,9 @@ def _vector_text(symbols: Sequence[Any]) -> str | None:
     layer = _layer_of(symbols)
     if layer is None:
         return None
-    return naming.LAYERED_TEXT[layer.stem] + f"({layer.layer})".translate(naming.SUPERSCRIPT_DIGITS)
+    written = notation.current()
+    base = written.delta_text if layer.stem == "delta" else naming.LAYERED_TEXT[layer.stem]
+    return base + written.mark_text(layer.layer or 0)
 
 
 def rewrite_definitions(expr: Any) -> Any:

@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from symderiv.core import notation
+
 SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUPERSCRIPT_DIGITS = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
@@ -75,6 +77,16 @@ def parse_name(name: str) -> ParsedName | None:
     return ParsedName(stem, layer, indices)
 
 
+def shown_name(name: str) -> str:
+    """A name as an answer in the notation in force writes it: the layer as the notation numbers
+    it (`w2` is `w3` when the inputs are layer 1); anything else unchanged."""
+    parsed = parse_name(name)
+    offset = notation.current().input_layer
+    if parsed is None or parsed.layer is None or not offset:
+        return name
+    return layered(parsed.stem, parsed.layer + offset, *parsed.indices)
+
+
 def layered(stem: str, layer: int, *indices: int) -> str:
     """Name of a layered quantity: `layered("w", 2)` is `w2`, `layered("w", 2, 1, 3)` `w2_1_3`."""
     return f"{stem}{layer}" + "".join(f"_{i}" for i in indices)
@@ -90,42 +102,61 @@ def _joined(indices: tuple[int, ...], sep: str) -> str:
     return sep.join(texts) if any(len(t) > 1 for t in texts) else "".join(texts)
 
 
+#: A chain network's node indices, written when a bare layer superscript would read as a power
+#: (`a²` is not a squared: it is written `a²₁`, as Nielsen does).
+_CHAIN_INDICES = {False: "1", True: "11"}
+
+
 def latex_name(name: str) -> str | None:
-    """LaTeX for a network symbol name, or None when `name` is not one."""
+    """LaTeX for a network symbol name in the notation in force, or None when `name` is not one."""
+    written = notation.current()
     if name in SPECIAL:
+        if name == "J":
+            return written.cost
+        if name == "dJ_dyhat":
+            return written.gradient_latex(r"\hat{y}")
         return SPECIAL[name]
     parsed = parse_name(name)
     if parsed is None:
         return None
+    sub = _joined(parsed.indices, ",")
     if parsed.stem == "dJ_dyhat":
-        sub = _joined(parsed.indices, ",")
-        return rf"\frac{{\partial J}}{{\partial \hat{{y}}_{{{sub}}}}}"
+        return written.gradient_latex(rf"\hat{{y}}_{{{sub}}}")
     if parsed.stem in LAYERED:
-        base = LAYERED[parsed.stem]
-        if not parsed.indices:
-            return f"{base}_{{{parsed.layer}}}"
-        return f"{base}^{{({parsed.layer})}}_{{{_joined(parsed.indices, ',')}}}"
+        assert parsed.layer is not None
+        base = written.delta_latex if parsed.stem == "delta" else LAYERED[parsed.stem]
+        if not parsed.indices and written.layers != "plain":
+            return base + written.chain_latex(parsed.layer)
+        sub = sub or _CHAIN_INDICES[parsed.stem == "w"]
+        return f"{base}{written.mark_latex(parsed.layer)}_{{{sub}}}"
     base = UNLAYERED[parsed.stem]
     if not parsed.indices:
         return base
-    return f"{base}_{{{_joined(parsed.indices, ',')}}}"
+    return f"{base}_{{{sub}}}"
 
 
 def text_name(name: str) -> str | None:
     """Readable Unicode for a network symbol name (`w₂`, `δ⁽²⁾₁`, `ŷ`), or None."""
+    written = notation.current()
     if name in SPECIAL_TEXT:
+        if name == "J":
+            return written.cost
+        if name == "dJ_dyhat":
+            return written.gradient_text("ŷ")
         return SPECIAL_TEXT[name]
     parsed = parse_name(name)
     if parsed is None:
         return None
-    if parsed.stem == "dJ_dyhat":
-        return "∂J/∂ŷ" + _joined(parsed.indices, ",").translate(SUBSCRIPT_DIGITS)
     sub = _joined(parsed.indices, ",").translate(SUBSCRIPT_DIGITS)
+    if parsed.stem == "dJ_dyhat":
+        return written.gradient_text("ŷ" + sub)
     if parsed.stem in LAYERED:
-        base = LAYERED_TEXT[parsed.stem]
-        if not parsed.indices:
-            return base + str(parsed.layer).translate(SUBSCRIPT_DIGITS)
-        return base + f"({parsed.layer})".translate(SUPERSCRIPT_DIGITS) + sub
+        assert parsed.layer is not None
+        base = written.delta_text if parsed.stem == "delta" else LAYERED_TEXT[parsed.stem]
+        if not parsed.indices and written.layers != "plain":
+            return base + written.chain_text(parsed.layer)
+        sub = sub or _CHAIN_INDICES[parsed.stem == "w"].translate(SUBSCRIPT_DIGITS)
+        return base + written.mark_text(parsed.layer) + sub
     return UNLAYERED_TEXT[parsed.stem] + sub
 
 
@@ -159,7 +190,6 @@ MATRIX_FIXED = {
 }
 # The layer is a number, or `l` for any layer (`Wl` is W^(l) in a sum over the layers).
 _MATRIX_NAME = re.compile(r"^(?P<stem>dJ_dW|dJ_db|Delta|delta|[WbzaZA])(?P<layer>[0-9]+|l)$")
-_ANY_LAYER_TEXT = "⁽ˡ⁾"
 
 
 def matrix_name(stem: str, layer: int | str | None = None) -> str:
@@ -169,17 +199,27 @@ def matrix_name(stem: str, layer: int | str | None = None) -> str:
 
 def _matrix_written(name: str) -> tuple[str, str] | None:
     """(LaTeX, text) for a layer's vector or matrix, or None when `name` is not one."""
+    written = notation.current()
+    if name == "dJ_dyhat":
+        if written.named_gradients:
+            return written.gradient_latex(r"\hat{y}"), written.gradient_text("ŷ")
+        return rf"\nabla_{{\hat{{y}}}} {written.cost}", f"∇ŷ{written.cost}"
     if name in MATRIX_FIXED:
         return MATRIX_FIXED[name]
     match = _MATRIX_NAME.match(name)
     if match is None:
         return None
-    stem, layer = match["stem"], match["layer"]
-    sup = _ANY_LAYER_TEXT if layer == "l" else f"({layer})".translate(SUPERSCRIPT_DIGITS)
-    latex, text = MATRIX_LAYERED[stem[-1] if stem in MATRIX_GRADIENTS else stem]
-    latex, text = f"{latex}^{{({layer})}}", text + sup
+    stem, layer_text = match["stem"], match["layer"]
+    layer: int | str = layer_text if layer_text == "l" else int(layer_text)
+    base = stem[-1] if stem in MATRIX_GRADIENTS else stem
+    latex, text = MATRIX_LAYERED[base]
+    if base == "delta":
+        latex, text = written.delta_latex, written.delta_text
+    elif base == "Delta":
+        latex, text = written.delta_matrix_latex, written.delta_matrix_text
+    latex, text = latex + written.mark_latex(layer), text + written.mark_text(layer)
     if stem in MATRIX_GRADIENTS:
-        return rf"\frac{{\partial J}}{{\partial {latex}}}", f"∂J/∂{text}"
+        return written.gradient_latex(latex), written.gradient_text(text)
     return latex, text
 
 

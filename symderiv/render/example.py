@@ -21,7 +21,7 @@ from typing import Any
 
 import sympy as sp
 
-from symderiv.core import functions
+from symderiv.core import functions, notation
 from symderiv.core.errors import SymderivError
 from symderiv.core.network import Network
 from symderiv.core.written import product, substitute, total
@@ -95,14 +95,15 @@ class ExamplePartial(sp.Symbol):
 
     def _latex(self, printer: Any, **settings: Any) -> str:
         parameter, index = self.parts
-        return r"\frac{\partial J^{\langle %s\rangle}}{\partial %s}" % (
+        return r"\frac{\partial %s^{\langle %s\rangle}}{\partial %s}" % (
+            notation.current().cost,
             index,
             printer._print(parameter),
         )
 
     def _sympystr(self, printer: Any, **settings: Any) -> str:
         parameter, index = self.parts
-        return f"∂J⟨{index}⟩/∂{printer._print(parameter)}"
+        return f"∂{notation.current().cost}⟨{index}⟩/∂{printer._print(parameter)}"
 
 
 class ExampleSum(sp.Symbol):
@@ -117,14 +118,15 @@ class ExampleSum(sp.Symbol):
         return sp.Symbol(name) if name else None
 
     def _latex(self, printer: Any, **settings: Any) -> str:
-        p = self.parameter
+        p, cost = self.parameter, notation.current().cost
         if p is None:
-            return r"\sum_{i} J^{\langle i\rangle}"
-        return r"\sum_{i} \frac{\partial J^{\langle i\rangle}}{\partial %s}" % printer._print(p)
+            return r"\sum_{i} %s^{\langle i\rangle}" % cost
+        shown = printer._print(p)
+        return r"\sum_{i} \frac{\partial %s^{\langle i\rangle}}{\partial %s}" % (cost, shown)
 
     def _sympystr(self, printer: Any, **settings: Any) -> str:
-        p = self.parameter
-        return "(Σᵢ J⟨i⟩)" if p is None else f"(Σᵢ ∂J⟨i⟩/∂{printer._print(p)})"
+        p, cost = self.parameter, notation.current().cost
+        return f"(Σᵢ {cost}⟨i⟩)" if p is None else f"(Σᵢ ∂{cost}⟨i⟩/∂{printer._print(p)})"
 
 
 class SquaredWeights(sp.Symbol):

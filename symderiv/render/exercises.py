@@ -24,13 +24,14 @@ from typing import Any, Generic, TypeVar
 import sympy as sp
 
 from symderiv.core.errors import SymderivError
+from symderiv.core.naming import shown_name
 from symderiv.core.written import product, substitute, total
 from symderiv.engine.derivation import Backprop, FactorKind, Gradient
 from symderiv.engine.layers import LayerDerivation
 from symderiv.parse.plain import parse_expression
 from symderiv.render.example import WorkedExample
 from symderiv.render.handout import DeltaView, FactorView, Handout, LocalDerivation
-from symderiv.render.printing import to_plain
+from symderiv.render.printing import to_answer
 from symderiv.render.views import fits_page
 
 #: The columns of `symderiv check --batch`.
@@ -117,7 +118,7 @@ class Sheet:
     def answer_rows(self) -> list[tuple[str, str, str]]:
         """`(id, param, answer)` for every question `symderiv check` can judge."""
         items = self.gradients.items
-        return [(item.id, item.gradient.parameter.name, item.answer) for item in items]
+        return [(item.id, shown_name(item.gradient.parameter.name), item.answer) for item in items]
 
 
 def build_sheet(
@@ -224,7 +225,7 @@ def plain_answer(backprop: Backprop, gradient: Gradient, written: sp.Expr) -> st
     delta = gradient.delta
     recursion = substitute(gradient.value, {delta.symbol: delta.value})
     for form in (written, recursion, gradient.value):
-        text = to_plain(form)
+        text = to_answer(form)
         try:
             parse_expression(text)
         except (SymderivError, RecursionError):

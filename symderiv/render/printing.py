@@ -17,7 +17,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from symderiv.core import functions, naming
+from symderiv.core import functions, naming, notation
 
 _PLAIN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _GREEK = {
@@ -72,7 +72,8 @@ class HandoutLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the handout's symbol names and the order terms were built in."""
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
-        super().__init__({"order": "none", "ln_notation": True, **(settings or {})})
+        ln = notation.current().log == "ln"
+        super().__init__({"order": "none", "ln_notation": ln, **(settings or {})})
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
         name = naming.latex_name(expr.name)
@@ -93,7 +94,7 @@ class HandoutLatexPrinter(LatexPrinter):
     # Whole layers (the matrix form): W^{(2)}, (W^{(2)})^{\top}, ⊙, σ'(z^{(1)}), ‖W‖²_F.
 
     def _print_Size(self, expr: Any) -> str:
-        return f"n_{{{expr.layer}}}"
+        return f"n_{{{_shown_layer(expr.layer)}}}"
 
     def _print_MatrixSymbol(self, expr: sp.MatrixSymbol, style: str = "plain") -> str:
         name = naming.matrix_latex_name(expr.name)
@@ -165,13 +166,14 @@ class HandoutTextPrinter(StrPrinter):
 
     def _print_Function(self, expr: sp.Function) -> str:
         record = functions.of(expr)
-        name = record.text if record is not None else expr.func.__name__
+        name = record.text_in(notation.current()) if record is not None else expr.func.__name__
         return "%s(%s)" % (name, self.stringify(expr.args, ", "))
 
     # Whole layers (the matrix form): W⁽²⁾, (W⁽²⁾)ᵀ, ⊙, σ'(z⁽¹⁾), ‖W‖²_F.
 
     def _print_Size(self, expr: Any) -> str:
-        return "n" + expr.layer.translate(naming.SUBSCRIPT_DIGITS).replace("l", "ₗ")
+        shown = _shown_layer(expr.layer)
+        return "n" + shown.translate(naming.SUBSCRIPT_DIGITS).replace("l", "ₗ")
 
     def _print_MatrixSymbol(self, expr: sp.MatrixSymbol) -> str:
         name = naming.matrix_text_name(expr.name)
@@ -232,6 +234,19 @@ class PlainPrinter(StrPrinter):
         return f"{self._print(expr.parent)}[:, {self._print(expr.colslice[0])}]"
 
 
+class AnswerPrinter(PlainPrinter):
+    """The plain syntax with the names of the notation in force, as `symderiv check` reads them
+    under that notation (`delta3*a2` under Nielsen's numbering is `delta2*a1` under the default)."""
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return naming.shown_name(expr.name)
+
+
+def _shown_layer(layer: str) -> str:
+    """A layer number as the notation writes it (inputs are layer 0 or 1); `l` stays `l`."""
+    return notation.current().shown_layer(int(layer)) if layer.isdigit() else layer
+
+
 def _is_plain_matrix_name(arg: Any, printed: str, superscript: str) -> bool:
     """A vector or matrix whose name carries no superscript: `x` transposes as `xᵀ`."""
     return isinstance(arg, sp.MatrixSymbol) and superscript not in printed
@@ -253,19 +268,38 @@ _SUPERSCRIPTS = {"⁽": "(", "⁾": ")", "¹": "1", "²": "2", "³": "3"} | {
 }
 
 
+_BRACKET_MARK = re.compile(r"\^\[([0-9l]+)\]")
+
+
 def index_runs(text: str) -> list[tuple[str, str]]:
     """Readable text split into runs of ("", plain), ("sub", digits) and ("sup", digits), for
-    pictures that set indices themselves (`a₁⁽²⁾` → a, sub 1, sup (2))."""
+    pictures that set indices themselves (`a₁⁽²⁾` → a, sub 1, sup (2); `a^[2]` → a, sup [2])."""
     runs: list[tuple[str, str]] = []
-    for char in text:
-        kind, shown = ("sub", _SUBSCRIPTS[char]) if char in _SUBSCRIPTS else (
-            ("sup", _SUPERSCRIPTS[char]) if char in _SUPERSCRIPTS else ("", char)
-        )  # fmt: skip
+    pieces: list[tuple[str, str]] = []
+    last = 0
+    for mark in _BRACKET_MARK.finditer(text):
+        pieces.extend(_char_runs(text[last : mark.start()]))
+        pieces.append(("sup", f"[{mark[1]}]"))
+        last = mark.end()
+    pieces.extend(_char_runs(text[last:]))
+    for kind, shown in pieces:
         if runs and runs[-1][0] == kind:
             runs[-1] = (kind, runs[-1][1] + shown)
         else:
             runs.append((kind, shown))
     return runs
+
+
+def _char_runs(text: str) -> list[tuple[str, str]]:
+    return [_char_run(char) for char in text]
+
+
+def _char_run(char: str) -> tuple[str, str]:
+    if char in _SUBSCRIPTS:
+        return "sub", _SUBSCRIPTS[char]
+    if char in _SUPERSCRIPTS:
+        return "sup", _SUPERSCRIPTS[char]
+    return "", char
 
 
 def to_latex(expr: Any) -> str:
@@ -278,6 +312,11 @@ def to_plain(expr: Any) -> str:
     return PlainPrinter().doprint(_as_expr(expr))
 
 
+def to_answer(expr: Any) -> str:
+    """The plain syntax in the notation's names: what a student types for `symderiv check`."""
+    return AnswerPrinter().doprint(_as_expr(expr))
+
+
 def to_text(expr: Any) -> str:
     """Readable one-line Unicode: `2·(ŷ − y)·σ(z₂)` rather than `2*(yhat - y)*sigmoid(z2)`."""
     text = _flat_text(expr)
@@ -286,8 +325,12 @@ def to_text(expr: Any) -> str:
     return text.replace("**", "^").replace("*", "·").replace(" - ", " − ")
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _symbol_text(name: str) -> str:
+    return _symbol_text_in(name, notation.current())
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _symbol_text_in(name: str, written: notation.Notation) -> str:
     text = naming.text_name(name)
     return text if text is not None else name
 

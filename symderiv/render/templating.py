@@ -22,6 +22,7 @@ import jinja2
 import markupsafe
 import sympy as sp
 
+from symderiv.core import notation
 from symderiv.render import printing
 
 
@@ -123,6 +124,7 @@ def environment(fmt: str) -> jinja2.Environment:
     if cache is not None:
         options["bytecode_cache"] = cache
     env = jinja2.Environment(**options)
+    env.globals["n"] = WrittenNotation(fmt)
     env.filters["math"] = lambda expr: Math(to_math(expr))
     # LaTeX from symderiv's own registries (activation symbols), never from a user.
     env.filters["trusted_latex"] = Math
@@ -167,7 +169,13 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(directory))
 
 
+def _is_cost(of: Any) -> bool:
+    return isinstance(of, sp.Symbol) and of.name == "J"
+
+
 def _partial_latex(of: Any, wrt: Any) -> str:
+    if _is_cost(of):
+        return notation.current().gradient_latex(printing.to_latex(wrt))
     return r"\frac{\partial %s}{\partial %s}" % (printing.to_latex(of), printing.to_latex(wrt))
 
 
@@ -182,11 +190,87 @@ def _mermaid_label(text: str) -> str:
 
 
 def _partial_slash(of: Any, wrt: Any) -> str:
+    if _is_cost(of):
+        return notation.current().gradient_slash(printing.to_latex(wrt))
     return r"\partial %s/\partial %s" % (printing.to_latex(of), printing.to_latex(wrt))
 
 
 def _partial_text(of: Any, wrt: Any) -> str:
+    if _is_cost(of):
+        return notation.current().gradient_text(printing.to_text(wrt))
     return f"∂{printing.to_text(of)}/∂{printing.to_text(wrt)}"
+
+
+class WrittenNotation:
+    """The notation in force as a template writes it: `<< n.cost >>`, `<< n.slash("p") >>`.
+
+    A global of each environment, read when a template runs, so it follows `notation.using`.
+
+    Prose that names a quantity in general (`∂J/∂p`, `z^{(l)}`) takes its letters from here, so
+    every format follows the notation the user chose. Arguments are the template's own LaTeX
+    (or text), never user input.
+    """
+
+    def __init__(self, fmt: str) -> None:
+        self.latex = fmt != "text" and fmt != "svg"
+
+    @property
+    def notation(self) -> notation.Notation:
+        return notation.current()
+
+    @property
+    def cost(self) -> Math:
+        return Math(self.notation.cost)
+
+    @property
+    def delta(self) -> Math:
+        n = self.notation
+        return Math(n.delta_latex if self.latex else n.delta_text)
+
+    @property
+    def delta_matrix(self) -> Math:
+        n = self.notation
+        return Math(n.delta_matrix_latex if self.latex else n.delta_matrix_text)
+
+    @property
+    def delta_is_gradient(self) -> bool:
+        return self.notation.delta_is_gradient
+
+    @property
+    def named_gradients(self) -> bool:
+        return self.notation.named_gradients
+
+    @property
+    def log(self) -> Math:
+        return Math(rf"\{self.notation.log}" if self.latex else self.notation.log)
+
+    @property
+    def input_layer(self) -> int:
+        return self.notation.input_layer
+
+    def layer(self, layer: int | str) -> Math:
+        """A layer's number as written (`l`, or 0 or 1 for the inputs' layer)."""
+        return Math(self.notation.shown_layer(layer))
+
+    def mark(self, layer: int | str = "l") -> Math:
+        """The layer superscript: `^{(l)}`, `^{l}`, `^{[l]}` (text: `⁽ˡ⁾`, `ˡ`, `^[l]`)."""
+        n = self.notation
+        return Math(n.mark_latex(layer) if self.latex else n.mark_text(layer))
+
+    def slash(self, wrt: str) -> Math:
+        r"""The cost's gradient with respect to `wrt` on one line: `\partial J/\partial p`, `dp`."""
+        n = self.notation
+        return Math(n.gradient_slash(wrt) if self.latex else n.gradient_text(wrt))
+
+    def frac(self, wrt: str) -> Math:
+        """The same as a fraction (text: one line)."""
+        n = self.notation
+        return Math(n.gradient_latex(wrt) if self.latex else n.gradient_text(wrt))
+
+    def partial(self, wrt: str) -> Math:
+        r"""`\partial J/\partial z` written out, whatever gradients are called: a definition."""
+        n = self.notation
+        return Math(n.partial_slash(wrt) if self.latex else f"∂{n.cost}/∂{wrt}")
 
 
 def render(fmt: str, template: str, **context: Any) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import sympy as sp
 
+from symderiv.core import notation
 from symderiv.core.errors import SymderivError
 from symderiv.numbers.evaluate import PRECISION
 from symderiv.render.printing import HandoutLatexPrinter
@@ -114,10 +115,10 @@ class Partial(sp.Symbol):
         return super().__new__(cls, parameter.name)
 
     def _latex(self, printer: Any, **settings: Any) -> str:
-        return r"\frac{\partial J}{\partial %s}" % printer._print(sp.Symbol(self.name))
+        return notation.current().gradient_latex(printer._print(sp.Symbol(self.name)))
 
     def _sympystr(self, printer: Any, **settings: Any) -> str:
-        return "∂J/∂" + printer._print(sp.Symbol(self.name))
+        return notation.current().gradient_text(printer._print(sp.Symbol(self.name)))
 
 
 class Substituted(sp.Basic):

@@ -1,0 +1,255 @@
+"""Notation presets: golden files per preset, real compilation and rendering, the names each
+preset writes, the `--notation` flag and the `[notation]` table."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sympy as sp
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symderiv.api import render_slides
+from symderiv.cli.main import cli
+from symderiv.core import naming, notation
+from symderiv.core.errors import SpecError
+from symderiv.core.network import build_network
+from symderiv.core.spec import NetworkSpec
+from symderiv.engine.derivation import derive
+from symderiv.render.handout import build_handout
+from symderiv.render.printing import to_answer, to_latex, to_text
+from tests import realtools
+from tests.regen_notation_golden import GOLDEN, golden_texts
+
+PRESETS = tuple(notation.PRESETS)
+GOLDEN_NAMES = sorted(golden_texts())
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), prog_name="symderiv")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def texts() -> dict[str, str]:
+    return golden_texts()
+
+
+@pytest.mark.parametrize("name", GOLDEN_NAMES)
+def test_each_preset_matches_its_golden_file(name: str, texts: dict[str, str]) -> None:
+    """If this fails on purpose, run `python -m tests.regen_notation_golden` and review the diff."""
+    assert texts[name] == (GOLDEN / name).read_text(encoding="utf-8")
+
+
+def test_the_default_preset_writes_the_default_handout(texts: dict[str, str]) -> None:
+    handout = build_handout(derive(NetworkSpec()))
+    from symderiv.api import render_handout
+
+    assert texts["default-seed.md"] == render_handout(handout, "md")
+
+
+@pytest.mark.parametrize(
+    ("preset", "expected", "absent"),
+    [
+        ("default", [r"\frac{\partial J}{\partial w_{1}}", r"\delta_{2}"], ["C", "dw"]),
+        (
+            "nielsen",
+            [r"\frac{\partial C}{\partial w^{2}_{11}}", r"\delta^{3}_{1}", "$C ="],
+            [r"\delta_{2}", "$J"],
+        ),
+        ("ng", [r"dw^{[1]} = ", r"dz^{[2]}", r"\log"], [r"\frac{\partial J}{\partial w", r"\ln"]),
+        ("cs231n", [r"dw_{1} = ", r"\delta_{2}", r"\log", "$L"], [r"\partial J"]),
+    ],
+)
+def test_each_preset_writes_its_own_symbols(
+    preset: str, expected: list[str], absent: list[str]
+) -> None:
+    with notation.using(preset):
+        md = build_and_render(NetworkSpec(cost="binary_cross_entropy"))
+    for text in expected:
+        assert text in md, text
+    for text in absent:
+        assert text not in md, text
+
+
+def build_and_render(spec: NetworkSpec) -> str:
+    from symderiv.api import render_handout
+
+    return render_handout(build_handout(derive(spec), warmup=True), "md")
+
+
+def test_a_delta_named_dz_is_not_defined_as_itself(texts: dict[str, str]) -> None:
+    md = texts["ng-seed.md"]
+    assert "dz^{[1]} = dz^{[1]}" not in md
+    assert r"\boxed{dz^{[2]} = d\hat{y} \cdot" in md
+    assert r"$dz = \partial J/\partial z$, just as $dp$ stands for $\partial J/\partial p$" in md
+
+
+def test_nielsen_numbers_the_inputs_layer_one(texts: dict[str, str]) -> None:
+    md = texts["nielsen-2-2-1.md"]
+    assert r"z^{2}_{1} = w^{2}_{11} x_{1} + w^{2}_{12} x_{2} + b^{2}_{1}" in md
+    assert "w^{1}" not in md and "z^{1}" not in md
+    assert r"Layer $l = 2, \ldots, L$ (here $L = 3$)" in md
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_each_preset_compiles_with_pdflatex(
+    preset: str, texts: dict[str, str], tmp_path: Path
+) -> None:
+    for label in ("seed", "2-2-1"):
+        path = tmp_path / f"{preset}-{label}.tex"
+        path.write_text(texts[f"{preset}-{label}.tex"], encoding="utf-8")
+        realtools.assert_latex_ok(path)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_each_preset_renders_in_katex(preset: str, texts: dict[str, str]) -> None:
+    for label in ("seed", "2-2-1"):
+        realtools.assert_markdown_math_ok(texts[f"{preset}-{label}.md"])
+
+
+@pytest.mark.parametrize("preset", ["nielsen", "ng"])
+def test_slides_in_a_preset_compile(preset: str, tmp_path: Path) -> None:
+    with notation.using(preset):
+        tex = render_slides(build_handout(derive(NetworkSpec(layers=(2, 2, 1)))))
+    assert (r"\frac{\partial C}" in tex) == (preset == "nielsen")
+    assert ("dw^{[1]}" in tex) == (preset == "ng")
+    path = tmp_path / "slides.tex"
+    path.write_text(tex, encoding="utf-8")
+    realtools.assert_latex_ok(path)
+
+
+layer_sizes = st.lists(st.integers(1, 3), min_size=2, max_size=4).map(tuple)
+
+
+def node_index(network: Any, node: Any) -> tuple[int, ...]:
+    return () if network.spec.is_chain else (node.index,)
+
+
+@settings(max_examples=25, deadline=None)
+@given(layers=layer_sizes, preset=st.sampled_from(PRESETS))
+def test_no_two_symbols_are_written_alike(layers: tuple[int, ...], preset: str) -> None:
+    """In every preset, each symbol of a network has a LaTeX, a text and an answer name of its
+    own, and the answer name leads back to the symbol."""
+    network = build_network(NetworkSpec(layers=layers))
+    symbols = [
+        *network.inputs,
+        *network.targets,
+        *network.outputs,
+        *(s for node in network.nodes for s in (*node.weights, node.bias, node.z, node.a)),
+        *(
+            sp.Symbol(
+                naming.layered("delta", n.layer, *((n.index,) if not network.spec.is_chain else ()))
+            )
+            for n in network.nodes
+        ),
+    ]
+    symbols = list(dict.fromkeys(symbols))
+    with notation.using(preset):
+        for write in (to_latex, to_text, to_answer):
+            written = [write(s) for s in symbols]
+            assert len(set(written)) == len(written), (write.__name__, written)
+        offset = notation.current().input_layer
+        for symbol in symbols:
+            parsed = naming.parse_name(to_answer(symbol))
+            original = naming.parse_name(symbol.name)
+            assert parsed is not None and original is not None
+            if original.layer is not None:
+                assert parsed.layer == original.layer + offset
+
+
+def test_the_natural_log_follows_the_preset() -> None:
+    expr = sp.log(sp.Symbol("x"))
+    with notation.using("ng"):
+        assert to_latex(expr) == r"\log{\left(x \right)}"
+        assert to_text(expr) == "log(x)"
+    assert to_latex(expr) == r"\ln{\left(x \right)}"
+    assert to_text(expr) == "ln(x)"
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def test_the_flag_sets_the_notation_of_derive() -> None:
+    code, out, err = invoke("derive", "--notation", "nielsen", "--param", "w1")
+    assert code == 0, err
+    assert out.startswith("∂C/∂w²₁₁: weight from input 1 into node 1 of layer 2")
+    assert "δ²₁ = ∂C/∂z²₁" in out
+
+
+def test_a_notation_table_with_a_preset_and_overrides(tmp_path: Path) -> None:
+    spec = tmp_path / "course.toml"
+    spec.write_text(
+        '[network]\nlayers = [1, 1, 1]\n\n[notation]\npreset = "ng"\ncost = "L"\nlog = "ln"\n',
+        encoding="utf-8",
+    )
+    code, out, err = invoke("derive", str(spec), "--param", "w2")
+    assert code == 0, err
+    assert "dw^[2] = dz^[2]·a^[1]" in out
+    assert "the cost L = (ŷ − y)^2" in out
+
+
+def test_the_flag_overrides_the_table(tmp_path: Path) -> None:
+    spec = tmp_path / "course.toml"
+    spec.write_text('[notation]\npreset = "ng"\n', encoding="utf-8")
+    code, out, err = invoke("derive", str(spec), "--notation", "default", "--param", "w2")
+    assert code == 0, err
+    assert out.startswith("∂J/∂w₂")
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('preset = "andrew"', "unknown notation 'andrew'. Valid: cs231n, default, ng, nielsen."),
+        ('cots = "C"', "unknown key 'cots'. Did you mean 'cost'?"),
+        ('cost = "Q"', "notation cost must be one of J, C, L, E, not 'Q'."),
+        ("input_layer = 2", "notation input_layer must be 0 or 1, not 2."),
+        (
+            'layers = "square"',
+            "notation layers must be one of paren, plain, bracket, not 'square'.",
+        ),
+        ("log = 1", "log must be a str, not 1."),
+    ],
+)
+def test_a_bad_notation_table_is_one_line(tmp_path: Path, table: str, message: str) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text(f"[notation]\n{table}\n", encoding="utf-8")
+    code, out, err = invoke("derive", str(spec))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("symderiv: error: ")
+    assert message in err
+
+
+def test_an_unknown_preset_flag_is_one_line() -> None:
+    code, _, err = invoke("derive", "--notation", "nielson")
+    assert code == 2
+    assert err == (
+        "symderiv: error: unknown notation 'nielson'. Did you mean 'nielsen'? "
+        "Valid: cs231n, default, ng, nielsen.\n"
+    )
+
+
+def test_the_api_takes_a_notation_keyword() -> None:
+    from symderiv.api import render_derivation
+
+    text = render_derivation(NetworkSpec(), "w2", "text", notation="cs231n")
+    assert text.startswith("dw₂: weight")
+    assert render_derivation(NetworkSpec(), "w2", "text").startswith("∂J/∂w₂")
+    with pytest.raises(SpecError, match="unknown notation"):
+        render_derivation(NetworkSpec(), "w2", "text", notation="knuth")
+
+
+def test_notation_values_are_checked_when_made() -> None:
+    with pytest.raises(SpecError):
+        notation.Notation(gradient="nabla")
+    assert notation.from_table({"preset": "nielsen", "cost": "J"}).cost == "J"
+    assert notation.from_table({"preset": "nielsen"}) == notation.PRESETS["nielsen"]
+    assert list(itertools.islice(notation.PRESETS, 1)) == ["default"]
+    assert re.fullmatch(r"cost C, layers w², inputs are layer 1, ln, gradients ∂C/∂w",
+                        notation.PRESETS["nielsen"].describe())  # fmt: skip
