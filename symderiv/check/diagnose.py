@@ -145,6 +145,11 @@ class Diagnoser:
             return model.diagnosis(messages.and_off_by(constant), str(constant))
         return Diagnosis(Mistake.UNEXPLAINED, messages.unexplained(gradient.parameter.name))
 
+    def equal(self, evaluator: Evaluator, model: sp.Expr, samples: Sequence[Sample]) -> bool:
+        """Whether the answer equals `model` at every sample."""
+        ratio = self.fit(evaluator, model, samples)
+        return ratio is not None and _nice(ratio) == 1
+
     def fit(self, evaluator: Evaluator, model: sp.Expr, samples: Sequence[Sample]) -> Any:
         """The constant `c` with answer = c·model at every sample, or None."""
         try:

@@ -230,6 +230,76 @@ def transposed_weight(wrong: str, right: str, label: str) -> str:
     )
 
 
+# ---------------------------------------------------------------------------- weight decay
+
+_DECAY_CAUSES = {
+    "half": "the ½ in {square} cancels the 2 from differentiating the square",
+    "double": "the penalty is {square}, whose derivative is {right}",
+    "alone": "the derivative of {square} keeps the weight: {right}",
+    "sign": "the penalty is added to the cost, so its derivative is added to the gradient",
+    "penalty": "that is the penalty itself; the gradient has its derivative {right}",
+    "bias": "biases are not decayed: the L2 penalty sums the squares of the weights only",
+}
+
+
+def penalty(shown: str, indexed: bool) -> str:
+    """`(λ/2)·w₂²`, the L2 penalty on one weight (`(λ/2)·(w⁽²⁾₁₁)²` where it has node indices)."""
+    return f"(λ/2)·({shown})²" if indexed else f"(λ/2)·{shown}²"
+
+
+def missing_decay(right: str, square: str, param: str) -> str:
+    """An answer without the L2 term: the per-example gradient alone."""
+    return (
+        f"the weight-decay term {right} is missing: the L2 penalty {square} in the cost adds "
+        f"{right} to {gradient(param)}"
+    )
+
+
+def wrong_decay(found: str, right: str, square: str, why: str) -> str:
+    """The decay term written wrong: `λ·w/2`, `2·λ·w`, `λ` alone, `−λ·w` or the penalty."""
+    cause = _DECAY_CAUSES[why].format(square=square, right=right)
+    if why == "bias":
+        return f"extra weight-decay term {found}: {cause}"
+    return f"wrong weight-decay term: {found} where {right} is meant ({cause})"
+
+
+def decay_right(right: str, message: str) -> str:
+    """The decay term right, the mistake in the rest: the rest's diagnosis, said so."""
+    return f"the weight-decay term {right} is right; in the rest of the answer: {message}"
+
+
+def and_missing_decay(right: str) -> str:
+    return f"; and the weight-decay term {right} is missing"
+
+
+def unexplained_decay(param: str, right: str) -> str:
+    return (
+        "no single mistake explains the difference; with L2 weight decay "
+        f"{gradient(param)} is the gradient without it plus {right}: compare the two parts"
+    )
+
+
+def examples_scalar(param: str, examples: int, layer: int, weight: bool, decayed: bool) -> str:
+    """Why a scalar answer cannot be judged over a training set, and what to write instead."""
+    below = "X^\\top" if layer == 1 else f"(A^{{({layer - 1})}})^\\top"
+    if weight:
+        decay = f" + (λ/m) W^{{({layer})}}" if decayed else ""
+        instead = (
+            f"check the whole matrix, --param W{layer}, as "
+            f"(1/m) Δ^{{({layer})}} {below}{decay}, or leave out --examples to check "
+            "one example's gradient"
+        )
+    else:
+        instead = (
+            "leave out --examples to check one example's gradient (over the training set the "
+            f"layer's bias gradient is the mean (1/m) Δ^{{({layer})}} 1, without decay)"
+        )
+    return (
+        f"with --examples {examples}, {gradient(param)} is a mean over the {examples} examples, "
+        f"which a scalar answer cannot write: {instead}"
+    )
+
+
 def and_off_by(constant: Fraction) -> str:
     """What is added to a diagnosis when the answer is also off by a constant factor."""
     return "; and " + ("a sign error" if constant == -1 else f"off by a factor {constant}")
