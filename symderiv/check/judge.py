@@ -70,7 +70,7 @@ class Judge:
         sums = [(sp.Add.make_args(eq.lhs), int(eq.rhs)) for eq in assumed if eq is not None]
         self.assuming = network.cost.assumption if sums else ""
         self.sampler = Sampler(self.passes, frozenset(network.targets), zs, sums)
-        self.diagnoser = Diagnoser(network)
+        self.diagnoser = Diagnoser(network, backprop.deltas)
         self.evaluators: dict[int, Evaluator] = {}
 
     def gradient(self, param: str) -> Gradient:

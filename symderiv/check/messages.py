@@ -230,6 +230,56 @@ def transposed_weight(wrong: str, right: str, label: str) -> str:
     )
 
 
+# ---------------------------------------------------------------------------- coupled outputs
+
+
+def jacobian_sum(delta: str, index: int, z: str) -> str:
+    """`δ₁ = Σₖ ∂J/∂ŷₖ·∂ŷₖ/∂z₁`: a coupled output's delta sums over every output."""
+    return f"{delta} = Σₖ ∂J/∂ŷₖ·∂ŷₖ/∂{z}"
+
+
+def jacobian_diagonal(
+    found: str, title: str, label: str, entry: str, total: str, right: str, again: bool
+) -> str:
+    """Only the diagonal entry of a coupled layer's Jacobian: the layer taken as elementwise."""
+    if again:
+        return (
+            f"{title} treated like an elementwise activation: {found} multiplies {right}, which "
+            f"is already the whole delta ({total}), by the diagonal entry {label} = {entry} again"
+        )
+    return (
+        f"{title} treated like an elementwise activation: {found} keeps only the diagonal entry "
+        f"{label} = {entry} of its Jacobian, but every output depends on every z: {total} "
+        f"= {right}"
+    )
+
+
+def no_jacobian(found: str, cost: str, title: str, total: str, right: str) -> str:
+    """`∂J/∂ŷ_j` alone as the delta: the derivative through the coupled layer forgotten."""
+    return f"missing the {title}'s Jacobian ∂ŷₖ/∂z: {found} is {cost} alone, but {total} = {right}"
+
+
+def short_form(found: str, right: str, total: str, shortcut: Sequence[str], cost: str) -> str:
+    """`ŷ − y` as the delta where the cost makes the Jacobian sum something else."""
+    paired = " or ".join(shortcut)
+    because = (
+        f": the sum collapses to ŷ − y with the {paired}, not with the {cost}" if paired else ""
+    )
+    return f"wrong output delta: {found} where {total} = {right}{because}"
+
+
+def in_output_deltas(message: str) -> str:
+    """A coupled output's delta mistaken in a hidden parameter's gradient."""
+    return f"{message} (in the output deltas this gradient sums over)"
+
+
+def mixed_indices(found: str, delta: str, right: str, index: int) -> str:
+    return (
+        f"wrong output's prediction or target: {found} where {delta} = {right} "
+        f"(output {index}'s own ŷ and y)"
+    )
+
+
 # ---------------------------------------------------------------------------- weight decay
 
 _DECAY_CAUSES = {
@@ -318,6 +368,10 @@ def zero(param: str) -> str:
 
 def sign(param: str) -> str:
     return f"sign error: the answer is −{gradient(param)}"
+
+
+def sign_of_delta(delta: str, right: str, wrong: str) -> str:
+    return f" ({delta} = {right}, not {wrong})"
 
 
 def constant_factor(param: str, shown: str, nice: Fraction | None, cost: str) -> str:
