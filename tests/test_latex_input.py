@@ -297,7 +297,7 @@ HOSTILE = [
     r"\operatorname{__import__}(x)",
     r"x.__class__",
     r"\mathrm{eval}('1')",
-    r"\frac{lambda}{x}",
+    r"\frac{import}{x}",
     r"{}^{\csname x\endcsname}",
     r"\def\a{\a}\a",
 ]

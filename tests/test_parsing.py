@@ -167,7 +167,7 @@ REJECTED = [
     ("x\u2081y", 2, "subscript digits must end"),
     ("₂", 0, "subscript"),
     ("⁻", 1, "superscript"),
-    ("lambda", 0, "reserved"),
+    ("while", 0, "reserved"),
     ("sum(x)", 0, "reserved"),
     ("x, y", 1, "unexpected"),
     ("-" * (MAX_DEPTH + 1) + "x", MAX_DEPTH, "nested"),

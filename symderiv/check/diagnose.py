@@ -6,7 +6,11 @@ one factor missing, doubled, or replaced (wrong input, wrong weight, wrong activ
 derivative, the activation's derivative at the wrong argument: σ'(ŷ) for σ'(z)), or the
 gradient of a neighbouring parameter (transposed weight indices, another node's delta), or — where
 a node feeds several nodes — its sum over them with terms forgotten or with transposed weights.
-A model fits when the ratio answer/model is the same constant at every point.
+Below a coupled output layer (softmax), whose deltas are Jacobian sums, the models put the usual
+wrong output deltas into the gradient: only the Jacobian's diagonal (the layer treated like an
+elementwise activation), the Jacobian left out (`∂J/∂ŷ_j` alone), another cost's short form, or
+another output's prediction or target. A model fits when the ratio answer/model is the same
+constant at every point.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from symderiv.core.naming import layered, parse_name, text_name
 from symderiv.core.network import Network, Node
 from symderiv.core.written import product, total
 from symderiv.engine.derivation import (
+    Delta,
     Factor,
     FactorKind,
     Gradient,
@@ -42,6 +47,7 @@ from symderiv.numbers.evaluate import ATOL, Evaluator, Undefined, Unsupported, c
 from symderiv.render.printing import to_text
 
 MAX_CANDIDATES = 40  # per kind of replacement tried
+MAX_WRITTEN_OPS = 2000  # a gradient written in the output deltas larger than this: not modelled
 
 
 @dataclass(frozen=True)
@@ -110,10 +116,12 @@ class Model:
 class Diagnoser:
     """Finds the mistake behind wrong answers for one network; keeps the models it built."""
 
-    def __init__(self, network: Network) -> None:
+    def __init__(self, network: Network, deltas: Sequence[Delta] = ()) -> None:
         self.network = network
         self.abstract = network.cost.is_abstract
         self.model_cache: dict[sp.Symbol, list[Model]] = {}
+        self.coupled = {d.symbol: d for d in deltas if d.is_coupled}
+        self.hidden = {d.symbol: d.value for d in deltas if not d.is_output}
 
     def prepare(self, gradient: Gradient, evaluator: Evaluator) -> None:
         """Build and compile the models of every mistake for `gradient` now, once."""
@@ -145,6 +153,11 @@ class Diagnoser:
             return model.diagnosis(messages.and_off_by(constant), str(constant))
         return Diagnosis(Mistake.UNEXPLAINED, messages.unexplained(gradient.parameter.name))
 
+    def equal(self, evaluator: Evaluator, model: sp.Expr, samples: Sequence[Sample]) -> bool:
+        """Whether the answer equals `model` at every sample."""
+        ratio = self.fit(evaluator, model, samples)
+        return ratio is not None and _nice(ratio) == 1
+
     def fit(self, evaluator: Evaluator, model: sp.Expr, samples: Sequence[Sample]) -> Any:
         """The constant `c` with answer = c·model at every sample, or None."""
         try:
@@ -173,7 +186,14 @@ class Diagnoser:
         if nice == 0:
             return Diagnosis(Mistake.ZERO, messages.zero(param))
         if nice == -1:
-            return Diagnosis(Mistake.SIGN, messages.sign(param), constant="-1")
+            message = messages.sign(param)
+            own = self.coupled.get(gradient.delta.symbol)
+            if own is not None and own.assumed is not None:  # a short delta such as ŷ − y
+                right = _collapsed(own)
+                message += messages.sign_of_delta(
+                    to_text(own.symbol), to_text(right), to_text(-right)
+                )
+            return Diagnosis(Mistake.SIGN, message, constant="-1")
         shown = str(nice) if nice is not None else mpmath.nstr(ratio, 6)
         message = messages.constant_factor(param, shown, nice, self.network.cost.name)
         return Diagnosis(Mistake.CONSTANT, message, constant=shown)
@@ -183,6 +203,11 @@ class Diagnoser:
         if gradient.chain is not None:
             return [self.link(f) for f in gradient.chain]
         delta = gradient.delta
+        if delta.is_coupled:  # a Jacobian sum: the delta is one factor, the local one the other
+            return [
+                Link(None, delta.symbol, self.network.J, delta.node.z),
+                self.link(gradient.local),
+            ]
         paths = total(product(s, f.value) for s, f in delta.downstream)
         return [
             Link(None, paths, self.network.J, delta.node.a),
@@ -204,6 +229,7 @@ class Diagnoser:
             for i, link in enumerate(links)
         ]
         candidates = self.candidates(gradient)
+        yield from self.coupled_models(gradient)
         for link, others in rest:
             if link.value != 1:
                 yield Model(Mistake.MISSING_FACTOR, others, (link,))
@@ -421,6 +447,58 @@ class Diagnoser:
                 explain=functools.partial(_transposed_weight, link, weight, downstream[i][1].value),
             )
 
+    def coupled_models(self, gradient: Gradient) -> Iterator[Model]:
+        """The gradient with the coupled output layer's deltas written the usual wrong ways:
+        each way in every output delta at once (the answer's own delta for an output node's
+        parameter), then, for an output node's parameter, another output's ŷ or y in its delta."""
+        if not self.coupled:
+            return
+        written = self.in_output_deltas(gradient.value)
+        if written is None:
+            return
+        own = self.coupled.get(gradient.delta.symbol)
+        shown = own or next(iter(self.coupled.values()))
+        for way in _WAYS:
+            wrong = {s: _wrong_delta_as(way, d, self.network) for s, d in self.coupled.items()}
+            if any(value is None for value in wrong.values()):
+                continue
+            explain = functools.partial(
+                _coupled_mistake, way, shown, self.network, own is None, wrong[shown.symbol]
+            )
+            yield Model(_WAY_MISTAKES[way], written.xreplace(wrong), explain=explain)
+        if own is None:
+            return
+        right = _collapsed(own)
+        others = [d for d in self.coupled.values() if d is not own]
+        others.sort(key=lambda d: abs(d.node.index - own.node.index))
+        targets = dict(zip(self.network.outputs, self.network.targets))
+        y = targets[own.node.a]
+        for other in others[:MAX_CANDIDATES]:
+            for swapped in (
+                right.xreplace({own.node.a: other.node.a}),
+                right.xreplace({y: targets[other.node.a]}),
+            ):
+                if swapped == right:
+                    continue
+                explain = functools.partial(_mixed_indices, own, other, swapped, right)
+                yield Model(
+                    Mistake.MIXED_INDICES,
+                    written.xreplace({own.symbol: swapped}),
+                    explain=explain,
+                )
+
+    def in_output_deltas(self, expr: sp.Expr) -> sp.Expr | None:
+        """`expr` with every hidden delta written out down to the output deltas (None when that
+        grows past MAX_WRITTEN_OPS)."""
+        for _ in range(self.network.depth):
+            inside = [s for s in expr.free_symbols if s in self.hidden]
+            if not inside:
+                return expr
+            expr = expr.xreplace({s: self.hidden[s] for s in inside})
+            if sp.count_ops(expr) > MAX_WRITTEN_OPS:
+                return None
+        return expr
+
     def cost_alternatives(self, link: Link) -> list[sp.Expr]:
         """Derivatives of ∂J/∂ŷ a student might write instead: other costs' and common slips."""
         network = self.network
@@ -481,6 +559,75 @@ def _other_formula(link: Link, alternative: sp.Expr, record: functions.Function)
     return Diagnosis(
         Mistake.WRONG_ACTIVATION_DERIVATIVE, message, link.label, to_text(link.value), found
     )
+
+
+# How a coupled output's delta δ_j is written wrong, and the mistake each way is.
+_WAYS = ("diagonal", "again", "no_jacobian", "short_form")
+_WAY_MISTAKES = {
+    "diagonal": Mistake.JACOBIAN_DIAGONAL,
+    "again": Mistake.JACOBIAN_DIAGONAL,
+    "no_jacobian": Mistake.MISSING_FACTOR,
+    "short_form": Mistake.WRONG_COST_DERIVATIVE,
+}
+
+
+def _collapsed(delta: Delta) -> sp.Expr:
+    """The delta's shortest form: with the cost's assumption about the targets when it has one."""
+    assumed = delta.assumed
+    return assumed.value if assumed is not None else delta.value
+
+
+def _wrong_delta_as(way: str, delta: Delta, network: Network) -> sp.Expr | None:
+    """δ_j written the wrong `way`; None where that way is the right delta here."""
+    assert delta.cost is not None
+    cost, diagonal = delta.cost.value, delta.activation.value
+    right = _collapsed(delta)
+    wrong: sp.Expr
+    if way == "diagonal":
+        wrong = product(cost, diagonal)
+    elif way == "again":
+        wrong = product(right, diagonal)
+    elif way == "no_jacobian":
+        wrong = cost
+    else:
+        y = network.targets[delta.node.index - 1]
+        wrong = delta.node.a - y
+    return None if sp.expand(wrong - right) == 0 else wrong
+
+
+def _coupled_mistake(
+    way: str, delta: Delta, network: Network, hidden: bool, wrong: sp.Expr
+) -> Diagnosis:
+    """One way of getting a coupled output's delta wrong, worded for the delta `delta`."""
+    assert delta.cost is not None
+    function = delta.node.activation
+    symbol = to_text(delta.symbol)
+    found = to_text(wrong)
+    right = to_text(_collapsed(delta))
+    label = messages.factor(to_text(delta.node.a), to_text(delta.node.z))
+    entry = to_text(delta.activation.value)
+    jacobian_sum = messages.jacobian_sum(symbol, delta.node.index, to_text(delta.node.z))
+    if way in ("diagonal", "again"):
+        message = messages.jacobian_diagonal(
+            found, function.title, label, entry, jacobian_sum, right, way == "again"
+        )
+    elif way == "no_jacobian":
+        cost = messages.factor("J", to_text(delta.node.a))
+        message = messages.no_jacobian(found, cost, function.title, jacobian_sum, right)
+    else:
+        shortcut = [c.title for c in COSTS.values() if c.targets_sum_to is not None]
+        message = messages.short_form(found, right, jacobian_sum, shortcut, network.cost.title)
+    if hidden:
+        message = messages.in_output_deltas(message)
+    return Diagnosis(_WAY_MISTAKES[way], message, symbol, right, found)
+
+
+def _mixed_indices(own: Delta, other: Delta, wrong: sp.Expr, right: sp.Expr) -> Diagnosis:
+    """Another output's prediction or target in δ_j: `ŷ₂ − y₁` for `ŷ₁ − y₁`."""
+    symbol = to_text(own.symbol)
+    found = to_text(wrong)
+    message = messages.mixed_indices(found, symbol, to_text(right), own.node.index)
+    return Diagnosis(Mistake.MIXED_INDICES, message, symbol, to_text(right), found)
 
 
 def _transposed_parameter(

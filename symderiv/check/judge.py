@@ -12,6 +12,10 @@ relative and an absolute tolerance:
   shown as a counterexample; the diagnosis (`symderiv.check.diagnose`) names the mistake.
 - The evaluator is the package's one (`symderiv.numbers.evaluate.Evaluator`): nothing is turned
   into Python code, and anything it does not know is refused as *cannot judge*.
+- With L2 weight decay the truth is the one-example gradient plus `λ·w` for a weight
+  (`symderiv.check.decay`); `lambda` and `m` in an answer are the spec's numbers. Over a training
+  set (`examples` > 1) a parameter's gradient is a mean over examples that a scalar answer cannot
+  write: *cannot judge*, saying what to check instead.
 """
 
 from __future__ import annotations
@@ -23,10 +27,10 @@ from typing import Any
 
 import sympy as sp
 
-from symderiv.check import messages
+from symderiv.check import decay, messages
 from symderiv.check.diagnose import Diagnoser
 from symderiv.check.names import Names
-from symderiv.check.result import CheckResult, Counterexample, Verdict, cannot_judge
+from symderiv.check.result import CheckResult, Counterexample, Diagnosis, Verdict, cannot_judge
 from symderiv.check.sample import MIN_INFORMATIVE, Sample, Sampler, seed
 from symderiv.core.errors import SymderivError
 from symderiv.core.spec import NetworkSpec
@@ -66,7 +70,7 @@ class Judge:
         sums = [(sp.Add.make_args(eq.lhs), int(eq.rhs)) for eq in assumed if eq is not None]
         self.assuming = network.cost.assumption if sums else ""
         self.sampler = Sampler(self.passes, frozenset(network.targets), zs, sums)
-        self.diagnoser = Diagnoser(network)
+        self.diagnoser = Diagnoser(network, backprop.deltas)
         self.evaluators: dict[int, Evaluator] = {}
 
     def gradient(self, param: str) -> Gradient:
@@ -86,7 +90,7 @@ class Judge:
         evaluator = self.evaluator(PRECISION)
         for _, expr in self.passes.steps:
             evaluator.compile(expr)
-        evaluator.compile(gradient.value)
+        evaluator.compile(decay.truth(self.network, gradient).value)
         if diagnosis:
             self.diagnoser.prepare(gradient, evaluator)
 
@@ -102,6 +106,12 @@ class Judge:
         except SymderivError as error:
             return cannot_judge(param, str(error))
         name = gradient.parameter.name
+        examples = self.network.spec.examples
+        if examples > 1:
+            reason = messages.examples_scalar(
+                name, examples, gradient.node.layer, gradient.is_weight, bool(self.network.spec.l2)
+            )
+            return cannot_judge(name, reason)
         try:
             reading = self.names.read(answer, fmt, parameter=name)
         except ParseError as error:
@@ -110,7 +120,8 @@ class Judge:
             return cannot_judge(name, str(error) or messages.NESTED_TOO_DEEPLY)
         read_as = to_text(reading.expr)
         try:
-            return self.judge(gradient, reading.expr, answer, reading.input_format, read_as)
+            expr = reading.expr.xreplace(self.names.constants)
+            return self.judge(gradient, expr, answer, reading.input_format, read_as)
         except Unsupported as error:
             return cannot_judge(
                 name, str(error), read_as=read_as, input_format=reading.input_format
@@ -120,9 +131,10 @@ class Judge:
         self, gradient: Gradient, answer: sp.Expr, text: str, input_format: str, read_as: str
     ) -> CheckResult:
         name = gradient.parameter.name
+        truth = decay.truth(self.network, gradient)
         evaluator = self.evaluator(PRECISION)
         answer_program = evaluator.compile(answer)
-        truth_program = evaluator.compile(gradient.value)
+        truth_program = evaluator.compile(truth.value)
         rng = random.Random(seed(self.network.spec, name, text))
         found = self.sampler.sample(evaluator, truth_program, answer_program, rng)
         samples = found.samples
@@ -134,13 +146,13 @@ class Judge:
         if len(samples) < MIN_POINTS:
             reason = messages.too_many_skipped(found.skipped, len(samples))
             return cannot_judge(name, reason, **common)
-        confirmed = self.confirm(gradient, answer, samples)
+        confirmed = self.confirm(truth.value, answer, samples)
         if confirmed is not None:
             return CheckResult(
                 Verdict.INCORRECT,
                 name,
                 messages.incorrect(name),
-                diagnosis=self.diagnoser.diagnose(gradient, evaluator, samples),
+                diagnosis=self.diagnose(truth, evaluator, samples),
                 counterexample=self.counterexample(*confirmed),
                 **common,
             )
@@ -150,8 +162,23 @@ class Judge:
         message = messages.correct(name, len(samples), self.assuming)
         return CheckResult(Verdict.CORRECT, name, message, **common)
 
+    def diagnose(
+        self, truth: decay.Truth, evaluator: Evaluator, samples: Sequence[Sample]
+    ) -> Diagnosis:
+        """The mistake behind a wrong answer; under weight decay, the decay term's first."""
+        gradient = truth.gradient
+        if not truth.strength:
+            return self.diagnoser.diagnose(gradient, evaluator, samples)
+        return decay.diagnose(
+            truth,
+            evaluator,
+            samples,
+            functools.partial(self.diagnoser.diagnose, gradient, evaluator),
+            functools.partial(self.diagnoser.equal, evaluator),
+        )
+
     def confirm(
-        self, gradient: Gradient, answer: sp.Expr, samples: Sequence[Sample]
+        self, truth: sp.Expr, answer: sp.Expr, samples: Sequence[Sample]
     ) -> tuple[Sample, Any, Any] | None:
         """The worst differing point, confirmed at higher precision, or None if none differ."""
         differing = [s for s in samples if not close(s.answer, s.truth)]
@@ -165,7 +192,7 @@ class Judge:
                 continue
             try:
                 answer_value = precise.value(precise.compile(answer), slots)
-                truth_value = precise.value(precise.compile(gradient.value), slots)
+                truth_value = precise.value(precise.compile(truth), slots)
             except Undefined:
                 continue
             if not close(answer_value, truth_value):

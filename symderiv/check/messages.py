@@ -230,6 +230,126 @@ def transposed_weight(wrong: str, right: str, label: str) -> str:
     )
 
 
+# ---------------------------------------------------------------------------- coupled outputs
+
+
+def jacobian_sum(delta: str, index: int, z: str) -> str:
+    """`δ₁ = Σₖ ∂J/∂ŷₖ·∂ŷₖ/∂z₁`: a coupled output's delta sums over every output."""
+    return f"{delta} = Σₖ ∂J/∂ŷₖ·∂ŷₖ/∂{z}"
+
+
+def jacobian_diagonal(
+    found: str, title: str, label: str, entry: str, total: str, right: str, again: bool
+) -> str:
+    """Only the diagonal entry of a coupled layer's Jacobian: the layer taken as elementwise."""
+    if again:
+        return (
+            f"{title} treated like an elementwise activation: {found} multiplies {right}, which "
+            f"is already the whole delta ({total}), by the diagonal entry {label} = {entry} again"
+        )
+    return (
+        f"{title} treated like an elementwise activation: {found} keeps only the diagonal entry "
+        f"{label} = {entry} of its Jacobian, but every output depends on every z: {total} "
+        f"= {right}"
+    )
+
+
+def no_jacobian(found: str, cost: str, title: str, total: str, right: str) -> str:
+    """`∂J/∂ŷ_j` alone as the delta: the derivative through the coupled layer forgotten."""
+    return f"missing the {title}'s Jacobian ∂ŷₖ/∂z: {found} is {cost} alone, but {total} = {right}"
+
+
+def short_form(found: str, right: str, total: str, shortcut: Sequence[str], cost: str) -> str:
+    """`ŷ − y` as the delta where the cost makes the Jacobian sum something else."""
+    paired = " or ".join(shortcut)
+    because = (
+        f": the sum collapses to ŷ − y with the {paired}, not with the {cost}" if paired else ""
+    )
+    return f"wrong output delta: {found} where {total} = {right}{because}"
+
+
+def in_output_deltas(message: str) -> str:
+    """A coupled output's delta mistaken in a hidden parameter's gradient."""
+    return f"{message} (in the output deltas this gradient sums over)"
+
+
+def mixed_indices(found: str, delta: str, right: str, index: int) -> str:
+    return (
+        f"wrong output's prediction or target: {found} where {delta} = {right} "
+        f"(output {index}'s own ŷ and y)"
+    )
+
+
+# ---------------------------------------------------------------------------- weight decay
+
+_DECAY_CAUSES = {
+    "half": "the ½ in {square} cancels the 2 from differentiating the square",
+    "double": "the penalty is {square}, whose derivative is {right}",
+    "alone": "the derivative of {square} keeps the weight: {right}",
+    "sign": "the penalty is added to the cost, so its derivative is added to the gradient",
+    "penalty": "that is the penalty itself; the gradient has its derivative {right}",
+    "bias": "biases are not decayed: the L2 penalty sums the squares of the weights only",
+}
+
+
+def penalty(shown: str, indexed: bool) -> str:
+    """`(λ/2)·w₂²`, the L2 penalty on one weight (`(λ/2)·(w⁽²⁾₁₁)²` where it has node indices)."""
+    return f"(λ/2)·({shown})²" if indexed else f"(λ/2)·{shown}²"
+
+
+def missing_decay(right: str, square: str, param: str) -> str:
+    """An answer without the L2 term: the per-example gradient alone."""
+    return (
+        f"the weight-decay term {right} is missing: the L2 penalty {square} in the cost adds "
+        f"{right} to {gradient(param)}"
+    )
+
+
+def wrong_decay(found: str, right: str, square: str, why: str) -> str:
+    """The decay term written wrong: `λ·w/2`, `2·λ·w`, `λ` alone, `−λ·w` or the penalty."""
+    cause = _DECAY_CAUSES[why].format(square=square, right=right)
+    if why == "bias":
+        return f"extra weight-decay term {found}: {cause}"
+    return f"wrong weight-decay term: {found} where {right} is meant ({cause})"
+
+
+def decay_right(right: str, message: str) -> str:
+    """The decay term right, the mistake in the rest: the rest's diagnosis, said so."""
+    return f"the weight-decay term {right} is right; in the rest of the answer: {message}"
+
+
+def and_missing_decay(right: str) -> str:
+    return f"; and the weight-decay term {right} is missing"
+
+
+def unexplained_decay(param: str, right: str) -> str:
+    return (
+        "no single mistake explains the difference; with L2 weight decay "
+        f"{gradient(param)} is the gradient without it plus {right}: compare the two parts"
+    )
+
+
+def examples_scalar(param: str, examples: int, layer: int, weight: bool, decayed: bool) -> str:
+    """Why a scalar answer cannot be judged over a training set, and what to write instead."""
+    below = "X^\\top" if layer == 1 else f"(A^{{({layer - 1})}})^\\top"
+    if weight:
+        decay = f" + (λ/m) W^{{({layer})}}" if decayed else ""
+        instead = (
+            f"check the whole matrix, --param W{layer}, as "
+            f"(1/m) Δ^{{({layer})}} {below}{decay}, or leave out --examples to check "
+            "one example's gradient"
+        )
+    else:
+        instead = (
+            "leave out --examples to check one example's gradient (over the training set the "
+            f"layer's bias gradient is the mean (1/m) Δ^{{({layer})}} 1, without decay)"
+        )
+    return (
+        f"with --examples {examples}, {gradient(param)} is a mean over the {examples} examples, "
+        f"which a scalar answer cannot write: {instead}"
+    )
+
+
 def and_off_by(constant: Fraction) -> str:
     """What is added to a diagnosis when the answer is also off by a constant factor."""
     return "; and " + ("a sign error" if constant == -1 else f"off by a factor {constant}")
@@ -248,6 +368,10 @@ def zero(param: str) -> str:
 
 def sign(param: str) -> str:
     return f"sign error: the answer is −{gradient(param)}"
+
+
+def sign_of_delta(delta: str, right: str, wrong: str) -> str:
+    return f" ({delta} = {right}, not {wrong})"
 
 
 def constant_factor(param: str, shown: str, nice: Fraction | None, cost: str) -> str:

@@ -5,8 +5,10 @@ and `∂J/∂ŷ` when the cost is abstract) and the spellings a student uses for
 output `ŷ`, `a0` for the input `x`, `w_2` for `w2` in a chain, `∂J/∂ŷ` for the cost's derivative
 (`2(ŷ − y)` for the squared error) and `∂J/∂z` for the delta. In LaTeX, letters side by side that
 are each a name multiply (`xy` is x·y). An answer may be written as an equation whose left side is
-the derivative checked (`dJ/dw2 = …`). A name that means nothing is a parse error pointing at
-it, with the nearest known name.
+the derivative checked (`dJ/dw2 = …`). `lambda` (`λ`, `\\lambda`) is the weight decay's strength
+and `m` the number of examples: numbers of the spec (`--l2`, `--examples`), kept as names in what
+the answer is shown as and replaced by their values where it is judged. A name that means nothing
+is a parse error pointing at it, with the nearest known name.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from symderiv.parse.latex import COST_DERIVATIVE, looks_like_latex, parse_transl
 from symderiv.parse.plain import ParseError, parse_expression
 
 FORMATS = ("auto", "plain", "latex")
+DECAY = sp.Symbol("lambda")  # λ, the weight decay's strength (--l2)
+EXAMPLES = sp.Symbol("m")  # the number of examples (--examples)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,11 @@ class Names:
         self.names: dict[str, sp.Symbol] = {s.name: s for s in symbols}
         self.aliases = self._aliases()
         self.derivatives = self._derivatives()
+        spec = network.spec
+        self.constants: dict[sp.Symbol, sp.Expr] = {
+            DECAY: sp.Rational(spec.l2.numerator, spec.l2.denominator),
+            EXAMPLES: sp.Integer(spec.examples),
+        }
 
     def _aliases(self) -> dict[str, sp.Symbol]:
         """Other spellings of network names: `a2` for the output `ŷ`, `a0` for the input `x`,
@@ -126,6 +135,8 @@ class Names:
         symbol = self.symbol(name)
         if symbol is not None:
             return symbol
+        if sp.Symbol(name) in self.constants:
+            return sp.Symbol(name)
         if name.startswith(COST_DERIVATIVE):
             return self.derivative(name[len(COST_DERIVATIVE) :])
         if latex and name.isalpha() and all(self.symbol(c) is not None for c in name):

@@ -47,6 +47,10 @@ class Mistake(enum.Enum):
     TRANSPOSED_INDICES = "transposed_indices"  # w_kj where w_jk is meant
     WRONG_DELTA = "wrong_delta"  # another node's delta
     MISSING_TERMS = "missing_terms"  # a forgotten sum over the nodes a node feeds
+    JACOBIAN_DIAGONAL = "jacobian_diagonal"  # a coupled layer's Jacobian cut to its diagonal
+    MIXED_INDICES = "mixed_indices"  # another output's prediction or target in a delta
+    MISSING_DECAY = "missing_decay"  # the weight-decay term λ·w left out
+    WRONG_DECAY = "wrong_decay"  # the weight-decay term written wrong (λ/2·w, 2λ·w, λ)
     UNEXPLAINED = "unexplained"
 
 

@@ -28,9 +28,10 @@ Understood:
   write them: `a_1`, `a_{1}`, `w_2`, `\delta_2` (layer only), `w^{(2)}_{11}` or `w^{(2)}_{1,1}`
   (layer and node indices), `\hat{y}_1`, `x_{2}`; layers also in brackets (`\delta^{[2]}`,
   `a^{[1]}`), and `W` for `w` (`W^{[2]}_{12}`: row = receiving node, column = input).
-- `e^{..}`, `\mathrm{e}`, `\pi`; derivatives of the cost, `\frac{\partial J}{\partial \hat{y}}`
-  or `\frac{dJ}{dw_2}`, each read as one name (`dJ_dyhat`, `dJ_dw2`) whose meaning the checker
-  decides (`symderiv.check.names`).
+- `e^{..}`, `\mathrm{e}`, `\pi`, `\lambda` (the name `lambda`: the weight decay's strength);
+  derivatives of the cost, `\frac{\partial J}{\partial \hat{y}}` or `\frac{dJ}{dw_2}`, each
+  read as one name (`dJ_dyhat`, `dJ_dw2`) whose meaning the checker decides
+  (`symderiv.check.names`).
 - Surrounding `$..$`, `$$..$$`, `\(..\)` and `\[..\]` are ignored.
 
 Everything else is refused with its position: unknown commands (with a did-you-mean), and by
@@ -109,7 +110,7 @@ _KNOWN = sorted(
     | _FRACTIONS
     | _HATS
     | _SIZES
-    | {"left", "right", "sqrt", "delta", "pi", "partial", "prime", "quad", "qquad"}
+    | {"left", "right", "sqrt", "delta", "pi", "lambda", "partial", "prime", "quad", "qquad"}
 )
 _LAYERED = frozenset(naming.LAYERED)
 # commands whose translation may start with "(": a name before them multiplies explicitly
@@ -475,8 +476,8 @@ class _Reader:
             return [(token.text, token.start)]
         if self.is_letter(token):
             return _spaced(token.text, token.start)
-        if self.is_cmd(token, "pi"):
-            return _spaced("pi", token.start)
+        if self.is_cmd(token, "pi", "lambda"):
+            return _spaced(token.text, token.start)
         raise self.error(token.start, f"put the argument of {what} in braces {{...}}")
 
     # -- items
@@ -536,9 +537,9 @@ class _Reader:
             return self.named(stop)
         if name in _HATS or name == "delta":
             return self.name(stop)
-        if name == "pi":
+        if name in ("pi", "lambda"):
             self.i += 1
-            return self.product_before(stop, _spaced("pi", token.start))
+            return self.product_before(stop, _spaced(name, token.start))
         if name == "partial":
             raise self.error(
                 token.start, r"\partial is understood only in \frac{\partial J}{\partial \hat{y}}"
@@ -740,7 +741,7 @@ class _Reader:
             or token.text in _HATS
             or token.text in _FRACTIONS
             or token.text in _NAMING_COMMANDS
-            or token.text in ("delta", "pi", "sqrt", "left")
+            or token.text in ("delta", "pi", "lambda", "sqrt", "left")
         )
 
     # -- names

@@ -35,16 +35,16 @@ Grammar (lowest precedence first)::
 - Constants: `e` and `E` are Euler's number, `pi` and `π` are π. Every other name is a symbol.
 - Names: ASCII letters, digits and `_`, starting with a letter, at most ``MAX_NAME_LENGTH``
   characters, no leading, trailing or double underscore (no dunders), not a Python keyword or
-  builtin (symbol names can reach code generators later). With `symbols=`, any other name is an
-  error with a did-you-mean.
+  builtin (symbol names can reach code generators later) other than `lambda`, the fixed name of
+  the weight decay's strength λ. With `symbols=`, any other name is an error with a did-you-mean.
 - Unicode, mapped without NFKC normalisation (NFKC turns fullwidth letters into dunders): a
   function's one-letter spelling (`σ`), `ŷ` (or `y` + combining circumflex) yhat, `δ` delta, `η`
-  eta, `π` pi, `·` `×` `⋅` times, `−` `–` minus, superscripts `x²`, `x⁻¹`. Subscript digits end a
-  name: they are glued on when that spells a network name of `symderiv.core.naming` (`w₂` is `w2`,
-  `δ₂` is `delta2`), and joined with `_` otherwise (`x₁` is `x_1`, `ŷ₁` is `yhat_1`, `t₁` is
-  `t_1`). A Greek letter is a name of its own, so `ηx` is η·x. `∂J/∂ŷ` is the one name
-  `dJ_dyhat` (`∂J/∂w₂` is `dJ_dw2`): a derivative of the cost, whose meaning the checker decides.
-  Any other non-ASCII character is an error.
+  eta, `λ` lambda, `π` pi, `·` `×` `⋅` times, `−` `–` minus, superscripts `x²`, `x⁻¹`. Subscript
+  digits end a name: they are glued on when that spells a network name of `symderiv.core.naming`
+  (`w₂` is `w2`, `δ₂` is `delta2`), and joined with `_` otherwise (`x₁` is `x_1`, `ŷ₁` is
+  `yhat_1`, `t₁` is `t_1`). A Greek letter is a name of its own, so `ηx` is η·x. `∂J/∂ŷ` is the
+  one name `dJ_dyhat` (`∂J/∂w₂` is `dJ_dw2`): a derivative of the cost, whose meaning the checker
+  decides. Any other non-ASCII character is an error.
 
 Bounds, so that parsing (and differentiating what it returns) stays fast on any input: the text's
 length, its number of tokens, the nesting depth, the digits of a literal, the size of any number
@@ -112,7 +112,7 @@ RESERVED: frozenset[str] = frozenset(keyword.kwlist) | frozenset(
 )
 
 _OPERATORS = {"·": "*", "×": "*", "⋅": "*", "−": "-", "–": "-"}
-_LETTERS = {"ŷ": "yhat", "δ": "delta", "η": "eta", "π": "pi"} | {
+_LETTERS = {"ŷ": "yhat", "δ": "delta", "η": "eta", "λ": "lambda", "π": "pi"} | {
     name: record.name for name, record in functions.typed_names() if not name.isascii()
 }
 _PRIMES = "'\u2032"  # ' and ′
@@ -345,7 +345,7 @@ def _check_name(text: str, position: int, name: str) -> None:
         raise ParseError(
             text, position, f"name {name!r} has a trailing or double underscore; not allowed"
         )
-    if name in RESERVED and name not in FUNCTIONS:
+    if name in RESERVED and name not in FUNCTIONS and name not in naming.SPECIAL:
         raise ParseError(text, position, f"{name!r} is a reserved word, not a math name")
 
 
