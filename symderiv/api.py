@@ -217,7 +217,7 @@ def select_gradients(backprop: Backprop, param: str) -> list[Gradient]:
     """The gradients called `param`, or all of them for `all`."""
     if param.strip().lower() == "all":
         return list(backprop.gradients)
-    return [backprop.gradient(param.strip())]
+    return [backprop.gradient_written(param.strip())]
 
 
 DERIVE_FORMATS = ("text", "latex", "markdown", "json")
@@ -285,9 +285,10 @@ def render_derivation(
 def _check_parameter(spec: NetworkSpec, param: str) -> None:
     """Refuse a parameter the network does not have (the matrix form alone names none)."""
     from symderiv.core.errors import SymderivError, did_you_mean
+    from symderiv.core.naming import shown_name
     from symderiv.core.network import build_network
 
-    names = [p.name for p in build_network(spec).parameters]
+    names = [shown_name(p.name) for p in build_network(spec).parameters]
     if param.strip() not in names:
         raise SymderivError(did_you_mean("parameter", param.strip(), names))
 

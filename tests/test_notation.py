@@ -177,7 +177,7 @@ def test_the_natural_log_follows_the_preset() -> None:
 
 
 def test_the_flag_sets_the_notation_of_derive() -> None:
-    code, out, err = invoke("derive", "--notation", "nielsen", "--param", "w1")
+    code, out, err = invoke("derive", "--notation", "nielsen", "--param", "w2")
     assert code == 0, err
     assert out.startswith("∂C/∂w²₁₁: weight from input 1 into node 1 of layer 2")
     assert "δ²₁ = ∂C/∂z²₁" in out
@@ -253,3 +253,80 @@ def test_notation_values_are_checked_when_made() -> None:
     assert list(itertools.islice(notation.PRESETS, 1)) == ["default"]
     assert re.fullmatch(r"cost C, layers w², inputs are layer 1, ln, gradients ∂C/∂w",
                         notation.PRESETS["nielsen"].describe())  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- checking answers
+
+
+def verdict(preset: str, spec: NetworkSpec, param: str, answer: str) -> str:
+    from symderiv.check.judge import check_answer
+
+    with notation.using(preset):
+        return check_answer(spec, param, answer).verdict.value
+
+
+SEED = NetworkSpec()
+WIDE = NetworkSpec(layers=(2, 2, 1))
+
+
+@pytest.mark.parametrize(
+    ("preset", "spec", "param", "answer", "expected"),
+    [
+        # Nielsen numbers the inputs layer 1: w³ is the output weight, and a² the hidden unit.
+        ("nielsen", SEED, "w3", "delta3*a2", "correct"),
+        ("nielsen", SEED, "w3", r"\delta^{3}_{1} a^{2}_{1}", "correct"),
+        (
+            "nielsen",
+            SEED,
+            "w3",
+            r"\frac{\partial C}{\partial w^{3}_{11}} = \delta^{3} a^{2}_1",
+            "correct",
+        ),
+        ("nielsen", SEED, "w3", "2*(a3 - y)*a3*(1 - a3)*a2", "correct"),
+        ("nielsen", SEED, "w3", "delta3*a1", "incorrect"),  # a¹ is the input x
+        ("nielsen", SEED, "w2", "delta2*a1", "correct"),
+        ("nielsen", WIDE, "w2_1_2", r"\delta^{2}_{1} x_{2}", "correct"),
+        ("nielsen", WIDE, "w2_1_2", r"\delta^{2}_{1} a^{1}_{2}", "correct"),
+        ("nielsen", WIDE, "w3_1_2", "delta3_1*a2_2", "correct"),
+        # Ng: dz is the delta, dw the gradient, the layer in brackets.
+        ("ng", SEED, "w2", "dz2*a1", "correct"),
+        ("ng", SEED, "dw2", r"dz^{[2]} a^{[1]}", "correct"),
+        ("ng", SEED, "w2", r"dW^{[2]} = dz^{[2]} a^{[1]}", "correct"),
+        ("ng", SEED, "w2", "dw2 = dz2*a1", "correct"),
+        ("ng", SEED, "w2", "dyhat*yhat*(1 - yhat)*a1", "correct"),
+        ("ng", SEED, "w2", "dz2*x", "incorrect"),
+        ("ng", WIDE, "w1_2_1", r"dz^{[1]}_{2} x_{1}", "correct"),
+        ("cs231n", SEED, "w2", "dL/dw2 = delta2*a1", "correct"),
+        ("cs231n", SEED, "w2", r"\frac{\partial L}{\partial w_2} = \delta_2 a_1", "correct"),
+        # The default reads neither Nielsen's numbering nor Ng's names.
+        ("default", SEED, "w2", "delta2*a1", "correct"),
+        ("default", SEED, "w2", "dz2*a1", "cannot judge"),
+    ],
+)
+def test_check_reads_the_names_of_the_notation(
+    preset: str, spec: NetworkSpec, param: str, answer: str, expected: str
+) -> None:
+    assert verdict(preset, spec, param, answer) == expected
+
+
+def test_a_parameter_outside_the_notation_is_refused_with_its_names() -> None:
+    from symderiv.check.judge import check_answer
+
+    with notation.using("nielsen"):
+        result = check_answer(SEED, "w1", "delta2*x")
+    assert result.verdict.value == "cannot judge"
+    assert "unknown parameter 'w1'. Valid: b2, b3, w2, w3." in result.reason
+
+
+def test_solutions_written_in_a_notation_are_judged_correct_in_it(tmp_path: Path) -> None:
+    """The real consumer: `check --batch` on the solutions an exercise sheet wrote."""
+    flags = ("--layers", "2-2-1", "--notation", "nielsen")
+    code, _, err = invoke("exercises", *flags, "--out", str(tmp_path), "--format", "md",
+                          "--params", "all")  # fmt: skip
+    assert code == 0, err
+    rows = (tmp_path / "solutions.csv").read_text(encoding="utf-8").splitlines()
+    assert rows[1].split(",")[1] == "w3_1_1"  # the sheet asks in the notation's names
+    code, out, err = invoke("check", "--batch", str(tmp_path / "solutions.csv"), *flags,
+                            "--out-dir", str(tmp_path / "reports"))  # fmt: skip
+    assert code == 0, err
+    assert "9 correct, 0 incorrect, 0 cannot judge" in out

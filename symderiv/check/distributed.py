@@ -25,6 +25,7 @@ from symderiv.check import sandbox
 from symderiv.check.batch import BatchError, Judging, Row, default_workers
 from symderiv.check.judge import Judge, judge_for
 from symderiv.check.limited import check_in_child
+from symderiv.core import notation
 from symderiv.core.spec import NetworkSpec
 
 if TYPE_CHECKING:
@@ -141,7 +142,11 @@ def _judge_on(
     def submit(chunks: Sequence[Sequence[int]]) -> list[Any]:
         jobs = [[(rows[i].param, rows[i].answer, rows[i].format) for i in c] for c in chunks]
         n = len(chunks)
-        return client.map(judge_rows, [task] * n, [spec] * n, jobs, [limits] * n, pure=False)
+        return client.map(
+            judge_rows, [task] * n, [spec] * n, jobs, [limits] * n, [written] * n, pure=False
+        )
+
+    written = notation.current()
 
     done = 0
 
@@ -213,18 +218,24 @@ _PREPARING = threading.Lock()
 
 
 def judge_rows(
-    task: Task, spec: NetworkSpec, jobs: Sequence[tuple[str, str, str]], limits: sandbox.Limits
+    task: Task,
+    spec: NetworkSpec,
+    jobs: Sequence[tuple[str, str, str]],
+    limits: sandbox.Limits,
+    written: notation.Notation = notation.DEFAULT,
 ) -> list[sandbox.Outcome]:
-    """What a worker runs for a chunk: `task` on each (param, answer, format), one after another.
+    """What a worker runs for a chunk: `task` on each (param, answer, format), one after another,
+    reading names in the notation of the command that sent it.
 
     A row whose task raises gets the error as its outcome; the chunk's other rows go on.
     """
     outcomes = []
-    for param, answer, fmt in jobs:
-        try:
-            outcomes.append(task(spec, param, answer, fmt, limits))
-        except Exception as error:
-            outcomes.append(_error(error))
+    with notation.using(written):
+        for param, answer, fmt in jobs:
+            try:
+                outcomes.append(task(spec, param, answer, fmt, limits))
+            except Exception as error:
+                outcomes.append(_error(error))
     return outcomes
 
 
@@ -242,8 +253,12 @@ def _prepared(spec: NetworkSpec, param: str) -> Judge:
         return _prepare(spec, param)
 
 
-@functools.lru_cache(maxsize=4096)
 def _prepare(spec: NetworkSpec, param: str) -> Judge:
+    return _prepare_in(spec, param, notation.current())
+
+
+@functools.lru_cache(maxsize=4096)
+def _prepare_in(spec: NetworkSpec, param: str, written: notation.Notation) -> Judge:
     judge = judge_for(spec)
     judge.prepare(param, diagnosis=True)
     return judge

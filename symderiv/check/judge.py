@@ -32,6 +32,7 @@ from symderiv.check.diagnose import Diagnoser
 from symderiv.check.names import Names
 from symderiv.check.result import CheckResult, Counterexample, Diagnosis, Verdict, cannot_judge
 from symderiv.check.sample import MIN_INFORMATIVE, Sample, Sampler, seed
+from symderiv.core import notation
 from symderiv.core.errors import SymderivError
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.derivation import Backprop, Gradient, cost_symbol, derive
@@ -100,7 +101,14 @@ class Judge:
         return self.evaluators[digits]
 
     def check(self, param: str, answer: str, fmt: str = "auto") -> CheckResult:
-        """The verdict on `answer` for `∂J/∂param`; user errors become *cannot judge*."""
+        """The verdict on `answer` for `∂J/∂param`; user errors become *cannot judge*.
+
+        Names are read and written in the notation the judge was made in, whatever thread or
+        process runs this."""
+        with notation.using(self.names.notation):
+            return self._check(param, answer, fmt)
+
+    def _check(self, param: str, answer: str, fmt: str = "auto") -> CheckResult:
         try:
             gradient = self.gradient(param)
         except SymderivError as error:
@@ -214,9 +222,14 @@ def _relative_difference(a: Any, b: Any) -> Any:
     return abs(a - b) / scale if scale else abs(a - b)
 
 
-@functools.lru_cache(maxsize=8)
 def judge_for(spec: NetworkSpec) -> Judge:
-    """The judge for a network, built once per spec (deriving the network is the costly part)."""
+    """The judge for a network in the notation in force, built once per spec and notation
+    (deriving the network is the costly part)."""
+    return _judge_for(spec, notation.current())
+
+
+@functools.lru_cache(maxsize=8)
+def _judge_for(spec: NetworkSpec, written: notation.Notation) -> Judge:
     return Judge(derive(spec))
 
 

@@ -11,14 +11,19 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from symderiv.check.result import Mistake
-from symderiv.core import functions, naming
+from symderiv.core import functions, naming, notation
 
 # ---------------------------------------------------------------------------- names
 
 
+def _d() -> str:
+    """`∂J/∂`, with the cost letter of the notation in force."""
+    return f"∂{notation.current().cost}/∂"
+
+
 def gradient(param: str) -> str:
     """`w2` → `∂J/∂w₂`."""
-    return f"∂J/∂{naming.text_name(param) or param}"
+    return notation.current().gradient_text(naming.text_name(param) or param)
 
 
 def factor(of: str, wrt: str) -> str:
@@ -84,15 +89,15 @@ def unknown_symbol(
 def gradient_as_factor(shown: str) -> str:
     """`∂J/∂w₂` written inside an answer: it is what the answer should equal."""
     return (
-        f"∂J/∂{shown} is a gradient, not a factor of one: write it only on the left of '=', "
-        f"as ∂J/∂{shown} = your answer"
+        f"{_d()}{shown} is a gradient, not a factor of one: write it only on the left of '=', "
+        f"as {_d()}{shown} = your answer"
     )
 
 
 def derivative_not_understood(shown: str) -> str:
     return (
-        f"∂J/∂{shown} is not understood in an answer; of the cost's derivatives only ∂J/∂ŷ "
-        "(the cost's own derivative) and ∂J/∂z (the delta δ) are: write the others out"
+        f"{_d()}{shown} is not understood in an answer; of the cost's derivatives only {_d()}ŷ "
+        f"(the cost's own derivative) and {_d()}z (the delta δ) are: write the others out"
     )
 
 
@@ -101,8 +106,9 @@ def other_left_side(named: str, param: str, is_parameter: bool) -> str:
     checked = gradient(param)
     what = "another parameter" if is_parameter else "not a parameter"
     return (
-        f"the left side of '=' is ∂J/∂{named} ({what}), but the answer is checked as {checked} "
-        f"(--param {param}): write {checked} on the left, or check the parameter it names"
+        f"the left side of '=' is {_d()}{named} ({what}), but the answer is checked as {checked} "
+        f"(--param {naming.shown_name(param)}): write {checked} on the left, "
+        "or check the parameter it names"
     )
 
 
@@ -197,8 +203,8 @@ def transposed_parameter(
 ) -> str:
     """`δ⁽¹⁾₂·x₁` for `w⁽¹⁾₁₂`: the gradient of the weight with its indices swapped."""
     return (
-        f"transposed indices: {found} is ∂J/∂{transposed}; {weight} joins {source} to node "
-        f"{node}, so ∂J/∂{weight} = {right} (the receiving node's delta times the input the "
+        f"transposed indices: {found} is {_d()}{transposed}; {weight} joins {source} to node "
+        f"{node}, so {_d()}{weight} = {right} (the receiving node's delta times the input the "
         "weight multiplies)"
     )
 
@@ -235,7 +241,7 @@ def transposed_weight(wrong: str, right: str, label: str) -> str:
 
 def jacobian_sum(delta: str, index: int, z: str) -> str:
     """`δ₁ = Σₖ ∂J/∂ŷₖ·∂ŷₖ/∂z₁`: a coupled output's delta sums over every output."""
-    return f"{delta} = Σₖ ∂J/∂ŷₖ·∂ŷₖ/∂{z}"
+    return f"{delta} = Σₖ {_d()}ŷₖ·∂ŷₖ/∂{z}"
 
 
 def jacobian_diagonal(

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symderiv.check import messages
-from symderiv.core import naming
-from symderiv.core.errors import SymderivError
+from symderiv.core import naming, notation
+from symderiv.core.errors import SymderivError, did_you_mean
 from symderiv.core.network import Network
 from symderiv.engine.derivation import cost_symbol, delta_symbol
 from symderiv.parse.equation import Equation, split_equation
@@ -48,7 +48,9 @@ class Names:
 
     def __init__(self, network: Network, symbols: Sequence[sp.Symbol]) -> None:
         self.network = network
-        self.names: dict[str, sp.Symbol] = {s.name: s for s in symbols}
+        self.notation = notation.current()
+        # Keyed by the names of the notation in force (`w3` is w2 when the inputs are layer 1).
+        self.names: dict[str, sp.Symbol] = {naming.shown_name(s.name): s for s in symbols}
         self.aliases = self._aliases()
         self.derivatives = self._derivatives()
         spec = network.spec
@@ -63,11 +65,19 @@ class Names:
         aliases: dict[str, sp.Symbol] = {}
         network = self.network
         chain = network.spec.is_chain
-        last = network.depth
+        offset = self.notation.input_layer
+        last = network.depth + offset
         for node in network.layers[-1]:
             aliases[naming.layered("a", last, *(() if chain else (node.index,)))] = node.a
         for k, x in enumerate(network.inputs, start=1):
-            aliases[naming.layered("a", 0, *(() if chain else (k,)))] = x
+            aliases[naming.layered("a", offset, *(() if chain else (k,)))] = x
+        if chain and self.notation.layers == "plain":
+            # Nielsen's numbering writes a chain's one node too: a²₁ is a², w³₁₁ is w³.
+            for name, symbol in [*self.names.items(), *aliases.items()]:
+                parsed = naming.parse_name(name)
+                if parsed is not None and parsed.layer is not None:
+                    ones = (1, 1) if parsed.stem == "w" else (1,)
+                    aliases[naming.layered(parsed.stem, parsed.layer, *ones)] = symbol
         if chain:
             for name in [*self.names, *aliases]:
                 parsed = naming.parse_name(name)
@@ -87,6 +97,11 @@ class Names:
             meaning[node.z] = delta_symbol(network, node)
         return meaning
 
+    @property
+    def gradients_named(self) -> bool:
+        """Whether `dz2` names ∂J/∂z2 here: in a notation that names gradients or deltas so."""
+        return self.notation.named_gradients or self.notation.delta == "dz"
+
     def symbol(self, name: str) -> sp.Symbol | None:
         return self.names.get(name) or self.aliases.get(name)
 
@@ -97,7 +112,12 @@ class Names:
             with contextlib.suppress(ParseError):
                 text = translate(text).plain.strip()
         symbol = self.symbol(text)
-        return text if symbol is None else symbol.name
+        if symbol is None and text.startswith("d") and self.gradients_named:
+            symbol = self.symbol(text[1:])  # --param dw2: the gradient named for its parameter
+        if symbol is None or symbol not in self.network.parameters:
+            shown = [naming.shown_name(p.name) for p in self.network.parameters]
+            raise SymderivError(did_you_mean("parameter", text, shown))
+        return symbol.name
 
     def read(self, answer: str, fmt: str = "auto", parameter: str | None = None) -> Reading:
         """The answer as an expression in the network's symbols; ParseError otherwise.
@@ -139,6 +159,8 @@ class Names:
             return sp.Symbol(name)
         if name.startswith(COST_DERIVATIVE):
             return self.derivative(name[len(COST_DERIVATIVE) :])
+        if name.startswith("d") and self.gradients_named and self.symbol(name[1:]) is not None:
+            return self.derivative(name[1:])  # dz2 is ∂J/∂z2, the delta, under Ng's names
         if latex and name.isalpha() and all(self.symbol(c) is not None for c in name):
             return sp.Mul(*(self.names.get(c) or self.aliases[c] for c in name))  # xy: x·y
         return self.unknown(name, latex)
@@ -148,7 +170,7 @@ class Names:
         symbol = self.symbol(name)
         if symbol is not None and symbol in self.derivatives:
             return self.derivatives[symbol]
-        shown = naming.text_name(symbol.name if symbol is not None else name) or name
+        shown = naming.text_name(symbol.name if symbol else naming.internal_name(name)) or name
         if symbol is not None and symbol in self.network.parameters:
             return messages.gradient_as_factor(shown)
         return messages.derivative_not_understood(shown)
@@ -156,7 +178,8 @@ class Names:
     def check_left_side(self, equation: Equation, parameter: str) -> None:
         """The left side of an equation must be `∂J/∂parameter`."""
         symbol = self.symbol(equation.variable)
-        named = naming.text_name(symbol.name if symbol is not None else equation.variable)
+        variable = equation.variable
+        named = naming.text_name(symbol.name if symbol else naming.internal_name(variable))
         if symbol is not None and symbol.name == parameter:
             return
         is_parameter = symbol is not None and symbol in self.network.parameters

@@ -87,6 +87,15 @@ def shown_name(name: str) -> str:
     return layered(parsed.stem, parsed.layer + offset, *parsed.indices)
 
 
+def internal_name(shown: str) -> str:
+    """The name an answer's `shown` name stands for (the inverse of `shown_name`)."""
+    parsed = parse_name(shown)
+    offset = notation.current().input_layer
+    if parsed is None or parsed.layer is None or not offset:
+        return shown
+    return layered(parsed.stem, max(parsed.layer - offset, 0), *parsed.indices)
+
+
 def layered(stem: str, layer: int, *indices: int) -> str:
     """Name of a layered quantity: `layered("w", 2)` is `w2`, `layered("w", 2, 1, 3)` `w2_1_3`."""
     return f"{stem}{layer}" + "".join(f"_{i}" for i in indices)

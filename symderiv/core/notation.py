@@ -31,6 +31,8 @@ from symderiv.core.errors import SpecError, did_you_mean
 SUPERSCRIPT_DIGITS = str.maketrans("0123456789()l", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˡ")
 
 #: How a layer number is marked, in LaTeX and in text: (superscript, text before, text after).
+#: The letters a cost is written with; an answer's `∂C/∂w` is read whichever a course uses.
+COST_LETTERS = ("J", "C", "L", "E")
 LAYER_MARKS = ("paren", "plain", "bracket")
 LOGS = ("ln", "log")
 GRADIENTS = ("partial", "d")
@@ -60,7 +62,7 @@ class Notation:
             if value not in allowed:
                 choices = ", ".join(allowed)
                 raise SpecError(f"notation {key} must be one of {choices}, not {value!r}.")
-        if self.cost not in ("J", "C", "L", "E"):
+        if self.cost not in COST_LETTERS:
             raise SpecError(f"notation cost must be one of J, C, L, E, not {self.cost!r}.")
         if self.input_layer not in (0, 1) or isinstance(self.input_layer, bool):
             raise SpecError(f"notation input_layer must be 0 or 1, not {self.input_layer!r}.")

@@ -164,6 +164,15 @@ class Backprop:
         except KeyError:
             raise SymderivError(did_you_mean("parameter", name, self._by_name)) from None
 
+    def gradient_written(self, shown: str) -> Gradient:
+        """The gradient for a parameter named as the notation in force writes it (`w3` is the
+        gradient of `w2` when the inputs are layer 1): what a user types."""
+        try:
+            return self._by_name[naming.internal_name(shown)]
+        except KeyError:
+            names = [naming.shown_name(name) for name in self._by_name]
+            raise SymderivError(did_you_mean("parameter", shown, names)) from None
+
     def delta_of(self, node: Node) -> Delta:
         return self._delta_by_z[node.z]
 

@@ -20,13 +20,16 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from symderiv.core import notation
 from symderiv.parse.latex import COST_DERIVATIVE, strip_delimiters, translate
 from symderiv.parse.plain import ParseError, parse_expression
 
 # d J / d <name>, with d, ∂ or \partial, spaces anywhere between
 _QUOTIENT = re.compile(
-    r"(?:d|∂|\\partial)\s*J\s*/\s*(?:d|∂|\\partial)\s*(?P<name>.+?)\s*", re.DOTALL
+    r"(?:d|∂|\\partial)\s*[JCLE]\s*/\s*(?:d|∂|\\partial)\s*(?P<name>.+?)\s*", re.DOTALL
 )
+# `dw2`, `dW^{[2]}`: a gradient named with a d, under a notation that names gradients so
+_NAMED = re.compile(r"d\s*(?P<name>[A-Za-z\\].*?)\s*", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,10 @@ def _left_variable(text: str, start: int, end: int, latex: bool) -> str:
     if match is not None:
         offset = start + len(left) - len(left.lstrip()) + match.start("name")
         return _one_name(text, match["name"], offset, latex, reason)
+    named = _NAMED.fullmatch(left.strip()) if notation.current().named_gradients else None
+    if named is not None:
+        offset = start + len(left) - len(left.lstrip()) + named.start("name")
+        return _one_name(text, named["name"], offset, latex, reason)
     if latex:
         try:
             plain = translate(left).plain.strip()

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symderiv.core import functions, naming
+from symderiv.core import functions, naming, notation
 from symderiv.parse.plain import (
     FUNCTIONS,
     MAX_DEPTH,
@@ -113,6 +113,10 @@ _KNOWN = sorted(
     | {"left", "right", "sqrt", "delta", "pi", "lambda", "partial", "prime", "quad", "qquad"}
 )
 _LAYERED = frozenset(naming.LAYERED)
+_COSTS = frozenset(notation.COST_LETTERS)
+#: `dz^{[2]}`, `dW^{[2]}_{12}`: a delta or gradient named with a d (Ng's notation); the name
+#: keeps its d (`dz2`), and what it means is for the reader of the names to say.
+_D_NAMED = {"d" + stem: stem for stem in ("w", "b", "z", "a")} | {"dW": "w", "dZ": "z", "dA": "a"}
 # commands whose translation may start with "(": a name before them multiplies explicitly
 _BRACKETING = frozenset({"left", "sqrt", *_FRACTIONS, *_FUNCTION_COMMANDS, *_NAMING_COMMANDS})
 _ALLOWED_PUNCTUATION = frozenset("+-*/,")
@@ -577,14 +581,15 @@ class _Reader:
         if first >= stop or not self.is_char(self.tokens[first], "{"):
             return None
         numerator = self.braced_tokens(first)
-        if [t.text for t in numerator] == ["d", "J"]:
+        if len(numerator) == 2 and numerator[0].text == "d" and numerator[1].text in _COSTS:
             pass  # \frac{dJ}{dw_2}; other fractions whose top starts with d are fractions
         elif not numerator or not self.is_cmd(numerator[0], "partial"):
             return None
-        elif [t.text for t in numerator[1:]] != ["J"]:
+        elif len(numerator) != 2 or numerator[1].text not in _COSTS:
             raise self.error(
                 numerator[0].start,
-                r"only derivatives of the cost J are understood: \frac{\partial J}{\partial ...}",
+                r"only derivatives of the cost J (or C, L, E) are understood: "
+                r"\frac{\partial J}{\partial ...}",
             )
         second = self.next_index(stop, self.matches[first] + 1)
         if second >= stop or not self.is_char(self.tokens[second], "{"):
@@ -756,6 +761,9 @@ class _Reader:
             return self.product_before(stop, _spaced(base, token.start), product_follows)
         if base == "W":
             base = "w"  # the weight matrix's entries: W^{[2]}_{12}
+        prefix = ""
+        if base in _D_NAMED:
+            prefix, base = "d", _D_NAMED[base]
         layer: str | None = None
         indices: list[str] | None = None
         while True:
@@ -764,12 +772,16 @@ class _Reader:
                 self.i = self.next_index(stop) + 1
                 indices = self.subscript(stop)
             elif self.is_char(following, "^") and layer is None and base in _LAYERED:
-                layer = self.layer_superscript(stop)
+                layer = self.layer_superscript(stop, base)
                 if layer is None:
                     break
             else:
                 break
         written = self.compose(token, base, layer, indices)
+        if prefix:
+            written = (
+                prefix + written if layer is not None or indices is not None else prefix + base
+            )
         return self.product_before(stop, _spaced(written, token.start), product_follows)
 
     def product_before(self, stop: int, piece: Piece, product_follows: bool = True) -> Piece:
@@ -844,7 +856,7 @@ class _Reader:
             raise self.error(token.start, "empty subscript")
         return chunks
 
-    def layer_superscript(self, stop: int) -> str | None:
+    def layer_superscript(self, stop: int, base: str = "") -> str | None:
         """`^{(2)}` or `^{[2]}` after w, b, z, a or δ: the layer; None (read nothing) if a power."""
         caret = self.next_index(stop)
         brace = self.next_index(stop, caret + 1)
@@ -854,6 +866,17 @@ class _Reader:
         if len(inside) > 2 and inside[0] + inside[-1] in ("()", "[]") and inside[1:-1].isdigit():
             self.i = self.matches[brace] + 1
             return inside[1:-1]
+        # Nielsen's `w^{3}_{12}`: bare digits are the layer in a notation that writes it so,
+        # when node indices follow or on δ (`a^{2}` alone stays a square).
+        after = self.next_index(stop, self.matches[brace] + 1)
+        indexed = after < stop and self.is_char(self.tokens[after], "_")
+        if (
+            inside.isdigit()
+            and notation.current().layers == "plain"
+            and (indexed or base == "delta")
+        ):
+            self.i = self.matches[brace] + 1
+            return inside
         return None
 
     def compose(

@@ -118,7 +118,7 @@ _LETTERS = {"ŷ": "yhat", "δ": "delta", "η": "eta", "λ": "lambda", "π": "pi"
 _PRIMES = "'\u2032"  # ' and ′
 _COMBINING_HAT = "\u0302"
 _PARTIAL = "∂"
-_COST_DERIVATIVE = re.compile(r"∂\s*J\s*/\s*∂\s*(?=[A-Za-zŷδ])")
+_COST_DERIVATIVE = re.compile(r"∂\s*[JCLE]\s*/\s*∂\s*(?=[A-Za-zŷδ])")  # notation.COST_LETTERS
 _SUBSCRIPTS = {chr(0x2080 + d): str(d) for d in range(10)}
 _SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4"} | {
     "⁵": "5",

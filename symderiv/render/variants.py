@@ -75,7 +75,7 @@ def choose_gradients(
         names = [name.strip() for name in params.split(",") if name.strip()]
         if not names:
             raise SymderivError("--params is empty: name parameters such as w1,b2, or all.")
-        chosen = [backprop.gradient(name) for name in dict.fromkeys(names)]
+        chosen = [backprop.gradient_written(name) for name in dict.fromkeys(names)]
     else:
         chosen = []
         for layer in network.layers:
