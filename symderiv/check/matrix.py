@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
 
 CONFIRM_PRECISION = 60
 MIN_POINTS = 8
+_DERIVATIVE = re.compile(r"^[d∂]J\s*/\s*[d∂]\s*")
 _KINDS = {"W": "W", "w": "W", "b": "b", "delta": "delta", "Delta": "delta"}
 
 
@@ -98,8 +100,18 @@ def target(judge: Judge, param: str) -> Target | None:
     return Target(_KINDS[stem], layer, batch)
 
 
+def label(param: str) -> str | None:
+    """How a result's parameter is shown when it is a matrix target (`∂J/∂W⁽²⁾`, `δ⁽¹⁾`), or
+    None (a bias keeps the scalar check's `∂J/∂b₂`: the same name is a chain's one bias)."""
+    parsed = tree.layer_name(param)
+    if parsed is None or parsed[0] not in ("W", "delta", "Delta"):
+        return None
+    return Target(_KINDS[parsed[0]], parsed[1], parsed[0] == "Delta").label
+
+
 def _one_name(text: str) -> str | None:
-    """`text` as one name of the matrix form, or None."""
+    """`text` as one name of the matrix form (after `dJ/d` or `∂J/∂`, if any), or None."""
+    text = _DERIVATIVE.sub("", text.strip(), count=1)
     try:
         if looks_like_latex(text):
             node, _ = parse_matrix_latex(text)

@@ -132,12 +132,12 @@ def factors(ctx: Context, target: Target, points: Sequence[Point]) -> Diagnosis 
     """A forgotten 1/m or L2 term, a wrong L2 factor, a sign or a constant factor."""
     if not points:
         return None
+    if target.kind != "delta" and (ctx.m > 1 or ctx.l2 != 0):
+        found = average_and_decay(ctx, target, points)
+        if found is not None:
+            return found
     scale = _scale(points)
-    if scale is not None:
-        return scale_diagnosis(target, scale)
-    if target.kind == "delta" or (ctx.m == 1 and ctx.l2 == 0):
-        return None
-    return average_and_decay(ctx, target, points)
+    return None if scale is None else scale_diagnosis(target, scale)
 
 
 def _scale(points: Sequence[Point]) -> Any | None:
