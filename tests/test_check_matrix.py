@@ -196,6 +196,7 @@ CASES: list[Case] = [
      lambda q: q.D[2] @ q.A[1], Mistake.TRANSPOSE, "missing transpose on a⁽¹⁾"),
     (WIDE, "W2", "a1 δ2ᵀ", r"a^{(1)} (\delta^{(2)})^{T}",
      lambda q: q.A[1] @ q.D[2].T, Mistake.TRANSPOSE, "transpose of ∂J/∂W⁽²⁾"),
+    (WIDE, "W2", "delta2 @ a1.T", r"\delta_2 \cdot a_1^T", lambda q: q.D[2] @ q.A[1].T, None, ""),
     (WIDE, "W1", "delta1 * x.T", r"\delta^{[1]} x^{\intercal}",
      lambda q: q.D[1] @ q.X.T, None, ""),
     (WIDE, "b2", "delta2", r"\delta^{(2)}", lambda q: q.D[2], None, ""),

@@ -15,8 +15,9 @@ Grammar (lowest precedence first)::
     primary    := number | name | function "(" expression ("," expression)* ")"
                 | "(" expression ")" | "[" expression "]"
 
-- Products: `*`, `·`, `×` and juxtaposition are the matrix product (a scalar times a matrix
-  where one side is a scalar); `⊙`, `∘` and `.*` the entrywise (Hadamard) product.
+- Products: `*`, `·`, `×`, `@` (NumPy's) and juxtaposition are the matrix product (a scalar
+  times a matrix where one side is a scalar); `⊙`, `∘` and `.*` the entrywise (Hadamard)
+  product.
 - Transposes: `ᵀ`, `^T`, `.T` (NumPy's), `⊤`. A prime is never a transpose: `σ'(z)` is a
   derivative, and `a1'` is refused with the way to write a transpose.
 - Names: the plain scheme's, by layer (`W2`, `W_2`, `W₂`, `b1`, `z1`, `a1`, `delta1`, `δ1`) and
@@ -55,7 +56,14 @@ TRANSPOSE = "ᵀ"
 STRUCTURES = {"HadamardProduct": 2, "OneMatrix": 2, "DiagMatrix": 1, "diag": 1}
 #: Letters that are names of their own in the matrix form, beside the scalar grammar's.
 _LETTERS = {**plain._LETTERS, "Δ": "Delta", "λ": "lambda", "Ŷ": "Yhat"}
-_OPERATORS = {**plain._OPERATORS, "∘": HADAMARD, "⊙": HADAMARD, "⊤": TRANSPOSE, "ᵀ": TRANSPOSE}
+_OPERATORS = {
+    **plain._OPERATORS,
+    "@": "*",
+    "∘": HADAMARD,
+    "⊙": HADAMARD,
+    "⊤": TRANSPOSE,
+    "ᵀ": TRANSPOSE,
+}
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _RECORDS = dict(functions.typed_names())
 _SPECIAL_NAMES = frozenset({"lambda"})
