@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 CONFIRM_PRECISION = 60
 MIN_POINTS = 8
 _DERIVATIVE = re.compile(r"^[d∂]J\s*/\s*[d∂]\s*")
+_SCALAR_SPELLINGS = frozenset({"w", "b"})
 _KINDS = {"W": "W", "w": "W", "b": "b", "delta": "delta", "Delta": "delta"}
 
 
@@ -96,6 +97,8 @@ def target(judge: Judge, param: str) -> Target | None:
     if parsed is None or parsed[0] not in _KINDS:
         return None
     stem, layer = parsed
+    if stem in _SCALAR_SPELLINGS and not 1 <= layer <= judge.network.spec.depth:
+        return None  # `w9`, `b9`: the scalar check's unknown parameter, with its did-you-mean
     batch = judge.network.spec.examples > 1
     return Target(_KINDS[stem], layer, batch)
 
@@ -266,6 +269,14 @@ def context_for(judge: Judge) -> Context:
     return Context(judge)
 
 
+def prepare(judge: Judge, found: Target) -> None:
+    """Build what checking `found` needs now (the layer derivation, the examples' slots, the
+    target's compiled entries), so that forked children inherit it."""
+    ctx = context_for(judge)
+    if 1 <= found.layer <= judge.network.spec.depth:
+        programs(ctx, ctx.truth(found))
+
+
 # ---------------------------------------------------------------------------- checking
 
 
@@ -335,6 +346,7 @@ def check(judge: Judge, found: Target, answer: str, fmt: str = "auto") -> CheckR
     except TooLarge:
         return cannot_judge(name, say.too_large(), **common)
     except ShapeProblem as problem:
+        common["read_as"] = _read_as(ctx, reading.node)
         diagnosis = matrix_diagnose.shape_problem(ctx, found, reading.node, problem)
         reason = say.wrong_shape(found.label)
         return CheckResult(Verdict.INCORRECT, name, reason, diagnosis=diagnosis, **common)
@@ -348,6 +360,14 @@ def check(judge: Judge, found: Target, answer: str, fmt: str = "auto") -> CheckR
         return judge_values(ctx, found, reading.node, built, answer, common)
     except (SymderivError, TooLarge) as error:
         return cannot_judge(name, str(error) or say.too_large(), **common)
+
+
+def _read_as(ctx: Context, node: tree.Node) -> str | None:
+    """The answer as read, shapes that do not fit and all (None if even that cannot be built)."""
+    try:
+        return to_text(Builder(ctx.meanings, lenient=True).build(node).expr)
+    except (ShapeProblem, NotUnderstood, TooLarge, ValueError, TypeError):
+        return None
 
 
 def _same_shape(ctx: Context, built: Built, shape: Shape) -> bool:

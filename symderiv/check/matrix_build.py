@@ -143,8 +143,15 @@ class Meanings:
 class Builder:
     """Builds a tree into a SymPy matrix expression, checking every shape on the way."""
 
-    def __init__(self, meanings: Meanings) -> None:
+    def __init__(self, meanings: Meanings, *, lenient: bool = False) -> None:
         self.meanings = meanings
+        self.lenient = lenient  # build past shapes that do not fit: the answer as read
+
+    def mismatch(self, problem: ShapeProblem, expr: Any, shape: Shape | None) -> Built:
+        """Raise the problem, or (lenient) go on with what was written."""
+        if not self.lenient:
+            raise problem
+        return Built(expr, shape, problem.left.cost + (problem.right.cost if problem.right else 0))
 
     def build(self, node: tree.Node) -> Built:
         built = self.visit(node)
@@ -197,7 +204,8 @@ class Builder:
             parts = (ones, matrix.expr) if left.shape is None else (matrix.expr, ones)
             return Built(sp.MatAdd(*parts), matrix.shape, cost)
         if left.shape != right.shape:
-            raise ShapeProblem("add", node, left, right)
+            problem = ShapeProblem("add", node, left, right)
+            return self.mismatch(problem, sp.MatAdd(left.expr, right.expr), left.shape)
         return Built(sp.MatAdd(left.expr, right.expr), left.shape, cost)
 
     def visit_Product(self, node: tree.Product) -> Built:
@@ -213,10 +221,13 @@ class Builder:
             return Built(_matmul(left.expr, right.expr), shape, cost)
         if entrywise:
             if left.shape != right.shape:
-                raise ShapeProblem("entrywise", node, left, right)
+                problem = ShapeProblem("entrywise", node, left, right)
+                return self.mismatch(problem, sp.HadamardProduct(left.expr, right.expr), left.shape)
             return Built(sp.HadamardProduct(left.expr, right.expr), left.shape, cost)
         if left.shape[1] != right.shape[0]:
-            raise ShapeProblem("multiply", node, left, right)
+            problem = ShapeProblem("multiply", node, left, right)
+            shape = (left.shape[0], right.shape[1])
+            return self.mismatch(problem, _matmul(left.expr, right.expr), shape)
         inner = self.meanings.numeric(left.shape)[1]
         shape = (left.shape[0], right.shape[1])
         return Built(_matmul(left.expr, right.expr), shape, inner * cost)
@@ -224,7 +235,8 @@ class Builder:
     def visit_Quotient(self, node: tree.Quotient) -> Built:
         left, right = self.visit(node.left), self.visit(node.right)
         if right.shape is not None:
-            raise ShapeProblem("divide", node, left, right)
+            problem = ShapeProblem("divide", node, left, right)
+            return self.mismatch(problem, sp.MatMul(left.expr, sp.Inverse(right.expr)), left.shape)
         inverse = Built(sp.Pow(right.expr, -1), None, right.cost + 1)
         return self.product(node, left, inverse, False)
 
@@ -237,7 +249,7 @@ class Builder:
         cost = base.cost * 2 + exponent.cost
         if base.shape is None:
             return Built(sp.Pow(base.expr, exponent.expr), None, cost)
-        if self.meanings.numeric(base.shape) != (1, 1):
+        if self.meanings.numeric(base.shape) != (1, 1) and not self.lenient:
             raise ShapeProblem("power", node, base)
         return Built(sp.HadamardPower(base.expr, exponent.expr), base.shape, cost)
 
