@@ -436,7 +436,8 @@ class _Parser:
             record = _RECORDS.get(name.rstrip("'"))
             if record is None:  # sqrt, sign, re, im: not in the table
                 return Call(token.position, name.rstrip("'"), derivative, args)
-            if len(args) not in (1,) if derivative else len(args) not in record.arities:
+            arities = (1,) if derivative else record.arities
+            if len(args) not in arities:
                 raise self.error(token.position, f"{name} takes a different number of arguments")
             return Call(token.position, record.name, derivative, args)
         if name in plain.CONSTANTS:

@@ -113,11 +113,33 @@ class _MatrixReader(_Reader):
             return self.name(stop)
         if name in _BOLD:
             return self.bold(stop)
+        if name == "nabla":
+            return self.gradient_of_cost(stop)
         if name == "operatorname" and self.braced_word(stop) == "diag":
             brace = self.next_index(stop, self.i + 1)
             self.i = self.matches[brace] + 1
             return [(" diag", token.start)]
         return super().command(stop)
+
+    def gradient_of_cost(self, stop: int) -> Piece:
+        """`\\nabla_{\\hat{y}} J` (as `derive --form matrix` writes it): the cost's gradient."""
+        token = self.tokens[self.i]
+        self.i += 1
+        following = self.peek(stop)
+        if self.is_char(following, "_"):
+            self.i = self.next_index(stop) + 1
+            brace = self.next_index(stop)
+            if brace < stop and self.is_char(self.tokens[brace], "{"):
+                self.i = self.matches[brace] + 1
+            else:
+                self.i = brace + 1
+        cost = self.peek(stop)
+        if cost is None or not self.is_char(cost, "J"):
+            raise self.error(
+                token.start, r"\nabla is understood as the cost's gradient, \nabla_{\hat{y}} J"
+            )
+        self.i = self.next_index(stop) + 1
+        return self.product_before(stop, _spaced("dJ_dyhat", token.start))
 
     def braced_word(self, stop: int) -> str:
         brace = self.next_index(stop, self.i + 1)
