@@ -84,6 +84,10 @@ class Judge:
         With `diagnosis`, also the models of every mistake (worth it for a batch, where many
         answers share a parameter; a single correct answer never needs them).
         """
+        from symderiv.check import matrix
+
+        if (target := matrix.target(self, param)) is not None:
+            return matrix.prepare(self, target)
         try:
             gradient = self.gradient(param)
         except SymderivError:
@@ -109,6 +113,10 @@ class Judge:
             return self._check(param, answer, fmt)
 
     def _check(self, param: str, answer: str, fmt: str = "auto") -> CheckResult:
+        from symderiv.check import matrix  # W2, b2, delta1: the matrix form, entry by entry
+
+        if (target := matrix.target(self, param)) is not None:
+            return matrix.check(self, target, answer, fmt)
         try:
             gradient = self.gradient(param)
         except SymderivError as error:

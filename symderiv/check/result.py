@@ -45,6 +45,13 @@ class Mistake(enum.Enum):
     WRONG_COST_DERIVATIVE = "wrong_cost_derivative"
     WRONG_ARGUMENT = "wrong_argument"  # f'(a) or f'(ŷ) where f'(z) is meant
     TRANSPOSED_INDICES = "transposed_indices"  # w_kj where w_jk is meant
+    # the matrix form (symderiv.check.matrix)
+    TRANSPOSE = "transpose"  # a transpose missing or not needed
+    SHAPE = "shape"  # shapes that cannot combine, or not the target's
+    PRODUCT_KIND = "product_kind"  # a matrix product where ⊙ is meant, or the reverse
+    WRONG_ORDER = "wrong_order"  # B·A where A·B is meant
+    MISSING_AVERAGE = "missing_average"  # 1/m forgotten (or another factor) over a training set
+    WEIGHT_DECAY = "weight_decay"  # the L2 term forgotten or with the wrong factor
     WRONG_DELTA = "wrong_delta"  # another node's delta
     MISSING_TERMS = "missing_terms"  # a forgotten sum over the nodes a node feeds
     JACOBIAN_DIAGONAL = "jacobian_diagonal"  # a coupled layer's Jacobian cut to its diagonal

@@ -89,6 +89,7 @@ Examples:
   symderiv check "delta1*x_2" --param w1_1_2 --layers 2-2-1
   symderiv check --param b2 -- "-2*(y - yhat)*yhat*(1 - yhat)"
   symderiv check 'dJ/dw2 = delta2*a1' --param w2
+  symderiv check '\\delta^{(2)} (a^{(1)})^\\top' --param W2 --layers 2-3-1
   symderiv check - --param w2 < answer.tex
   symderiv check --batch answers.csv --out-dir reports --cost binary_cross_entropy
   symderiv check --batch answers.csv --scheduler tcp://10.0.0.5:8786
@@ -287,9 +288,10 @@ def _show_progress(steps: int = 10) -> Callable[[int, int], None]:
 
 def render_result(result: CheckResult) -> str:
     """The result as a few readable lines."""
+    from symderiv.check.matrix import label
     from symderiv.check.result import Verdict
 
-    target = f"∂J/∂{naming.text_name(result.param) or result.param}"
+    target = label(result.param) or f"∂J/∂{naming.text_name(result.param) or result.param}"
     lines = [f"{result.verdict.value}: {target}"]
     if result.read_as is not None:
         lines.append(f"  read as:        {result.read_as}")
