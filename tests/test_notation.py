@@ -330,3 +330,23 @@ def test_solutions_written_in_a_notation_are_judged_correct_in_it(tmp_path: Path
                             "--out-dir", str(tmp_path / "reports"))  # fmt: skip
     assert code == 0, err
     assert "9 correct, 0 incorrect, 0 cannot judge" in out
+
+
+@pytest.mark.parametrize(
+    ("preset", "param", "answer", "expected"),
+    [
+        ("ng", "W2", r"dZ^{[2]} (A^{[1]})^T", "correct"),
+        ("ng", "dW2", "dz2*a1^T", "correct"),
+        ("ng", "W2", r"dW^{[2]} = dz^{[2]} (a^{[1]})^\top", "correct"),
+        ("ng", "W2", "dz2*a1", "incorrect"),  # the missing transpose
+        ("nielsen", "W3", "delta3*a2^T", "correct"),
+        ("nielsen", "W2", "delta2*a1^T", "correct"),  # a¹ is the input layer: x
+        ("nielsen", "W2", "delta3*a2^T", "incorrect"),
+        ("nielsen", "delta2", r"(W^{3})^T \delta^{3} \odot \sigma'(z^{2})", "correct"),
+    ],
+)
+def test_matrix_answers_in_a_notation(preset: str, param: str, answer: str, expected: str) -> None:
+    assert verdict(preset, WIDE_3, param, answer) == expected
+
+
+WIDE_3 = NetworkSpec(layers=(2, 3, 1))

@@ -41,7 +41,7 @@ from symderiv.check.matrix_build import (
 )
 from symderiv.check.result import CheckResult, Counterexample, Verdict, cannot_judge
 from symderiv.check.sample import MAX_ATTEMPTS, MIN_INFORMATIVE, TARGET_POINTS, seed
-from symderiv.core import naming
+from symderiv.core import naming, notation
 from symderiv.core.errors import SymderivError
 from symderiv.engine.derivation import cost_symbol, delta_symbol
 from symderiv.engine.layers import LayerDerivation, derive_layers
@@ -79,7 +79,7 @@ class Target:
     @property
     def label(self) -> str:
         shown = naming.matrix_text_name(self.name) or self.name
-        return shown if self.kind == "delta" else f"∂J/∂{shown}"
+        return shown if self.kind == "delta" else notation.current().gradient_text(shown)
 
 
 def target(judge: Judge, param: str) -> Target | None:
@@ -90,10 +90,9 @@ def target(judge: Judge, param: str) -> Target | None:
             return None
     except SymderivError:
         pass
-    name = _one_name(param)
-    if name is None:
-        return None
-    parsed = tree.layer_name(name.removeprefix("dJ_d"))
+    parsed = _target_name(param)
+    if parsed is None and notation.current().named_gradients and param.strip()[:2] in _D_TARGETS:
+        parsed = _target_name(param.strip()[1:])  # dW2: the gradient named for its matrix
     if parsed is None or parsed[0] not in _KINDS:
         return None
     stem, layer = parsed
@@ -103,10 +102,19 @@ def target(judge: Judge, param: str) -> Target | None:
     return Target(_KINDS[stem], layer, batch)
 
 
+_D_TARGETS = ("dW", "db")
+
+
+def _target_name(param: str) -> tuple[str, int] | None:
+    name = _one_name(param)
+    return None if name is None else tree.layer_name(name.removeprefix("dJ_d"))
+
+
 def label(param: str) -> str | None:
     """How a result's parameter is shown when it is a matrix target (`∂J/∂W⁽²⁾`, `δ⁽¹⁾`), or
     None (a bias keeps the scalar check's `∂J/∂b₂`: the same name is a chain's one bias)."""
-    parsed = tree.layer_name(param)
+    with notation.using(notation.DEFAULT):  # a result's parameter is the target's own name
+        parsed = tree.layer_name(param)
     if parsed is None or parsed[0] not in ("W", "delta", "Delta"):
         return None
     return Target(_KINDS[parsed[0]], parsed[1], parsed[0] == "Delta").label
@@ -300,9 +308,11 @@ def read(answer: str, fmt: str, target: Target, ctx: Context) -> Reading:
         parsed = tree.layer_name(equation.variable)
         wanted = {"W": ("W", "w"), "b": ("b",), "delta": ("z", "Z")}[target.kind]
         if parsed is None or parsed[0] not in wanted or parsed[1] != target.layer:
-            shown = "∂J/∂" + (naming.matrix_text_name(target.name) or target.name)
+            written = notation.current()
+            shown = written.gradient_text(naming.matrix_text_name(target.name) or target.name)
             if target.kind == "delta":
-                shown = f"∂J/∂{naming.matrix_text_name(naming.matrix_name('z', target.layer))}"
+                z = naming.matrix_text_name(naming.matrix_name("z", target.layer)) or "z"
+                shown = written.gradient_text(z)
             raise ParseError(answer, equation.left_at, f"the left side must be {shown}")
         start, end = equation.right_at, equation.right_end
     text = answer[start:end]

@@ -19,6 +19,7 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.diagonal import DiagMatrix
 
+from symderiv.core import notation
 from symderiv.core.functions import ACTIVATIONS, get_activation
 from symderiv.engine.layers import DECAY, EXAMPLES, Applied, LayerDerivation, explicit, size
 from symderiv.parse import matrix as tree
@@ -107,7 +108,8 @@ class Meanings:
         """The names an answer may use, as the checker lists them."""
         big = self.derivation.batch
         stems = {"z": "Z", "a": "A", "delta": "Delta"} if big else {}
-        names = [f"{stems.get(stem, stem)}{layer}" for stem, layer in self.layered if layer]
+        shown = notation.current().shown_layer
+        names = [f"{stems.get(stem, stem)}{shown(layer)}" for stem, layer in self.layered if layer]
         fixed = ["X", "Y", "Yhat", "G"] if big else ["x", "y", "yhat"]
         return [*names, *fixed, "m", "lambda"]
 

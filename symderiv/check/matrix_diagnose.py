@@ -32,7 +32,7 @@ from symderiv.check.matrix_build import (
     TooLarge,
 )
 from symderiv.check.result import Diagnosis, Mistake
-from symderiv.core import naming
+from symderiv.core import naming, notation
 from symderiv.core.errors import SymderivError
 from symderiv.numbers.evaluate import ATOL, PRECISION, Undefined, close
 from symderiv.parse import matrix as tree
@@ -381,7 +381,8 @@ def _arguments(
             for other in range(1, ctx.network.spec.depth + 1):
                 if other == layer and stem in ("z", "Z"):
                     continue
-                name = tree.Name(arg.position, f"{z}{other}")
+                shown = notation.current().shown_layer(other)
+                name = tree.Name(arg.position, f"{z}{shown}")
                 changed_call = dataclasses.replace(node, args=(name,))
                 meant = f"{record.text}{prime}({label(name)})"
                 yield (

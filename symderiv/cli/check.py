@@ -288,10 +288,11 @@ def _show_progress(steps: int = 10) -> Callable[[int, int], None]:
 
 def render_result(result: CheckResult) -> str:
     """The result as a few readable lines."""
+    from symderiv.check import messages
     from symderiv.check.matrix import label
     from symderiv.check.result import Verdict
 
-    target = label(result.param) or f"∂J/∂{naming.text_name(result.param) or result.param}"
+    target = label(result.param) or messages.gradient(result.param)
     lines = [f"{result.verdict.value}: {target}"]
     if result.read_as is not None:
         lines.append(f"  read as:        {result.read_as}")

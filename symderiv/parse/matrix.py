@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symderiv.core import functions
+from symderiv.core import functions, notation
 from symderiv.parse import plain
 from symderiv.parse.plain import (
     FUNCTIONS,
@@ -460,11 +460,22 @@ class _Parser:
 
 # ---------------------------------------------------------------------------- names
 
-_LAYER_NAME = re.compile(r"^(?P<stem>W|w|b|z|a|Z|A|delta|Delta)_?(?P<layer>[0-9]+)$")
+_LAYER_NAME = re.compile(r"^(?P<stem>W|w|b|z|a|Z|A|delta|Delta|dz|dZ)_?(?P<layer>[0-9]+)$")
+_D_NAMED = {"dz": "delta", "dZ": "Delta"}  # Ng's names of the deltas
 
 
 def layer_name(name: str) -> tuple[str, int] | None:
     """A matrix-form name taken apart into stem and layer: `W_2` and `W2` are (`W`, 2),
-    `Delta1` is (`Delta`, 1); None for a name without a layer (`X`, `m`)."""
+    `Delta1` is (`Delta`, 1); None for a name without a layer (`X`, `m`). The name is read in
+    the notation in force: its layer numbers (`W3` is layer 2 when the inputs are layer 1) and
+    its names (`dZ2` is `Delta2` under Ng's)."""
     match = _LAYER_NAME.match(name)
-    return None if match is None else (match["stem"], int(match["layer"]))
+    if match is None:
+        return None
+    written = notation.current()
+    stem = match["stem"]
+    if stem in _D_NAMED:
+        if written.delta != "dz":
+            return None
+        stem = _D_NAMED[stem]
+    return stem, written.internal_layer(int(match["layer"]))

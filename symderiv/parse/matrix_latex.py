@@ -15,6 +15,7 @@ LaTeX. This reader adds what the matrix form needs:
 
 from __future__ import annotations
 
+from symderiv.core import notation
 from symderiv.parse import latex
 from symderiv.parse.latex import Piece, Translation, _Reader, _spaced, _Token
 from symderiv.parse.matrix import HADAMARD, TRANSPOSE, Node, parse_matrix
@@ -229,6 +230,10 @@ class _MatrixReader(_Reader):
         if brace >= stop or not self.is_char(self.tokens[brace], "{"):
             return None, False
         inside = self.braced_tokens(brace)
+        bare = "".join(t.text for t in inside)
+        if bare.isdigit() and notation.current().layers == "plain":
+            self.i = self.matches[brace] + 1  # Nielsen's W^{3}: a whole layer is never squared
+            return bare, False
         if len(inside) < 3 or not self.is_char(inside[0], "(["):
             return None, False
         closer = ")" if inside[0].text == "(" else "]"
