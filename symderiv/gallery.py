@@ -18,6 +18,7 @@ class Example:
     warmup: bool = False
     steps: int = 0  # with steps > 0, the worked numeric example and that many descent steps
     slides: bool = False  # also the Beamer slides, `<name>-slides.tex` (and its PDF)
+    notation: str = "default"  # the notation preset it is written in
 
 
 GALLERY: tuple[Example, ...] = (
@@ -52,6 +53,12 @@ GALLERY: tuple[Example, ...] = (
         NetworkSpec(layers=(2, 3, 2), hidden_activation="relu"),
         "A wider network: 2-3-2 with ReLU hidden units",
     ),
+    Example(
+        "notation_ng",
+        NetworkSpec(layers=(2, 2, 1)),
+        "The 2-2-1 network in Ng's notation: dW, dz and layers in brackets",
+        notation="ng",
+    ),
 )
 
 
@@ -84,7 +91,7 @@ def regenerate(out: Path, formats: str = "md,tex,pdf", *, force: bool = False) -
         report += write_handout(
             example.spec, out, wanted, title=example.title, name=example.name,
             warmup=example.warmup, force=force, example=example.steps > 0,
-            steps=max(example.steps, 1),
+            steps=max(example.steps, 1), notation=example.notation,
         )  # fmt: skip
     for sheet in EXERCISE_SHEETS:
         report += write_exercises(

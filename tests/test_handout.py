@@ -54,8 +54,12 @@ def test_handout_contains_every_section() -> None:
 @pytest.mark.realtool
 @pytest.mark.parametrize("example", GALLERY, ids=lambda e: e.name)
 def test_every_gallery_handout_compiles_and_renders(tmp_path: Path, example) -> None:  # type: ignore[no-untyped-def]
+    spec = example.spec
     code, _, err = invoke(
         "handout", "--out", str(tmp_path), "--format", "md,tex", "--title", example.title,
+        "--layers", spec.label, "--activation", spec.hidden_activation,
+        "--output-activation", spec.output_activation, "--cost", spec.cost,
+        "--notation", example.notation,
         *(["--warmup"] if example.warmup else []),
         *(["--example", "--steps", str(example.steps)] if example.steps else []),
     )  # fmt: skip

@@ -350,3 +350,26 @@ def test_matrix_answers_in_a_notation(preset: str, param: str, answer: str, expe
 
 
 WIDE_3 = NetworkSpec(layers=(2, 3, 1))
+
+
+def test_a_notebook_shows_its_displays_in_the_notation_it_chose() -> None:
+    import symderiv
+
+    backprop = symderiv.derive(layers=(1, 1, 1))
+    try:
+        symderiv.use_notation("ng")
+        shown = backprop._repr_markdown_()
+        with notation.using("default"):  # a command's own choice still wins
+            assert r"\delta_{2}" in backprop._repr_markdown_()
+    finally:
+        symderiv.use_notation("default")
+    assert r"dz^{[2]}" in shown and r"\delta_{2}" not in shown
+    assert r"\delta_{2}" in backprop._repr_markdown_()
+
+
+def test_values_on_the_command_line_use_the_notations_names() -> None:
+    code, out, err = invoke("example", "--notation", "nielsen", "--values", "w3=0.5,x=1")
+    assert code == 0, err
+    assert "w³₁₁ = 0.5" in out
+    code, _, err = invoke("example", "--notation", "nielsen", "--values", "w1=0.5")
+    assert code == 2 and "unknown name 'w1'" in err

@@ -315,7 +315,7 @@ def resolve_values(network: Network, table: Any = None, flag: str | None = None)
     if flag is None:
         return base
     given = parse_values_flag(flag)
-    by_name = {s.name: s for s in network.base_variables}
+    by_name = {naming.shown_name(s.name): s for s in network.base_variables}  # as the user writes
     point = dict(base.point)
     learning_rate = base.learning_rate
     for name, number in given.items():
