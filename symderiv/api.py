@@ -58,12 +58,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def in_notation(func: F) -> F:
-    """Give `func` a keyword `notation` (a preset's name such as "ng", or a `Notation`): what it
-    writes, and the names it reads, follow that notation."""
+    """Run `func` in the notation its keyword `notation` names (a preset's name such as "ng", or
+    a `Notation`; None: the one in force): what it writes, and the names it reads, follow it."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, notation: Notation | str | None = None, **kwargs: Any) -> Any:
-        with notations.using(notation):
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with notations.using(kwargs.get("notation")):
             return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -110,7 +110,9 @@ STEPS_FORMATS = ("text", "latex", "markdown")
 
 
 @in_notation
-def render_steps(step: Step, fmt: str = "markdown") -> str:
+def render_steps(
+    step: Step, fmt: str = "markdown", *, notation: Notation | str | None = None
+) -> str:
     """A step tree as readable text, LaTeX or Markdown: each rule named, in reading order."""
     from symderiv.core.errors import SymderivError, did_you_mean
 
@@ -166,6 +168,7 @@ def check_answer(
     *,
     fmt: str = "auto",
     timeout: float | None = None,
+    notation: Notation | str | None = None,
 ) -> CheckResult:
     """Judge a hand-derived `∂J/∂param`, in a child process with time and memory limits."""
     from symderiv.check.limited import check as check_limited
@@ -183,6 +186,7 @@ def worked_example(
     table: Any = None,
     steps: int = 1,
     digits: int = 4,
+    notation: Notation | str | None = None,
 ) -> WorkedExample:
     """The worked numeric example: `values` as on the command line (`"x=1/2,w1=0.3"`), `table`
     as a spec's `[values]` table; the defaults fill in the rest."""
@@ -195,7 +199,11 @@ def worked_example(
 
 @in_notation
 def gradcheck(
-    spec: NetworkSpec | None = None, values: str | None = None, *, table: Any = None
+    spec: NetworkSpec | None = None,
+    values: str | None = None,
+    *,
+    table: Any = None,
+    notation: Notation | str | None = None,
 ) -> GradCheck:
     """Every derived gradient against central finite differences of the cost, in float64."""
     from symderiv.numbers.gradcheck import check_gradients
@@ -206,7 +214,9 @@ def gradcheck(
 
 
 @in_notation
-def generate_code(spec: NetworkSpec | None = None) -> str:
+def generate_code(
+    spec: NetworkSpec | None = None, *, notation: Notation | str | None = None
+) -> str:
     """A self-contained NumPy module with the network's forward and backward pass."""
     from symderiv.render.codegen import generate_module
 
@@ -232,6 +242,7 @@ def render_derivation(
     *,
     form: str | None = None,
     expand: bool = False,
+    notation: Notation | str | None = None,
 ) -> str:
     """The derivation of `param` (or all parameters) as text, LaTeX, Markdown or JSON.
 
@@ -342,7 +353,9 @@ def parse_formats(text: str) -> list[str]:
 
 
 @in_notation
-def render_handout(handout: object, fmt: str, *, fragment: bool = False) -> str:
+def render_handout(
+    handout: object, fmt: str, *, fragment: bool = False, notation: Notation | str | None = None
+) -> str:
     """The handout as Markdown (`md`) or LaTeX (`tex`) text."""
     from symderiv.render.templating import render
 
@@ -353,7 +366,7 @@ def render_handout(handout: object, fmt: str, *, fragment: bool = False) -> str:
 
 
 @in_notation
-def render_slides(handout: Any) -> str:
+def render_slides(handout: Any, *, notation: Notation | str | None = None) -> str:
     """The handout as Beamer slides (LaTeX text): a frame per delta and per gradient written
     out, each chain-rule product revealed factor by factor; for a wider network the layer
     equations too, and the update by whole layers."""
@@ -394,6 +407,7 @@ def write_handout(
     example: bool = False,
     steps: int = 1,
     digits: int = 4,
+    notation: Notation | str | None = None,
 ) -> list[str]:
     """Write the handout files into `out`; returns one line per file written or skipped.
 
@@ -495,6 +509,7 @@ def exercise_sheets(
     matrix: bool | None = None,
     title: str | None = None,
     digits: int = 4,
+    notation: Notation | str | None = None,
 ) -> list[Sheet]:
     """The exercise sheets `write_exercises` writes, as data (one, or one per variant).
 
@@ -554,6 +569,7 @@ def write_exercises(
     *,
     force: bool = False,
     pdf_required: bool = True,
+    notation: Notation | str | None = None,
     **options: Any,
 ) -> list[str]:
     """Write an exercise sheet, its solutions and the answer files for `check --batch` into

@@ -373,3 +373,11 @@ def test_values_on_the_command_line_use_the_notations_names() -> None:
     assert "w³₁₁ = 0.5" in out
     code, _, err = invoke("example", "--notation", "nielsen", "--values", "w1=0.5")
     assert code == 2 and "unknown name 'w1'" in err
+
+
+def test_steps_write_the_logarithm_of_the_notation() -> None:
+    code, out, err = invoke("steps", "ln(2 + cos(x))", "--notation", "ng")
+    assert code == 0, err
+    assert out.startswith("chain rule: d/dx log(2 + cos(x))")
+    code, out, _ = invoke("steps", "ln(2 + cos(x))")
+    assert out.startswith("chain rule: d/dx ln(2 + cos(x))")

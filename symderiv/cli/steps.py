@@ -46,7 +46,16 @@ Examples:
     help="text: the derivation to read; latex or markdown: the same, to paste into a "
     "document; json: the tree of steps as data.",
 )
-def steps_command(expr: str, wrt: str | None, output_format: str) -> None:
+@click.option(
+    "--notation",
+    "notation_name",
+    metavar="NAME",
+    help="How names are written: default, nielsen, ng or cs231n (ng and cs231n write log "
+    "for ln) [default].",
+)
+def steps_command(
+    expr: str, wrt: str | None, output_format: str, notation_name: str | None
+) -> None:
     """Differentiate EXPR step by step, naming every rule used.
 
     EXPR uses + - * / ^, implicit products such as 2x and (x+1)(x-1), sqrt, and the functions
@@ -54,6 +63,13 @@ def steps_command(expr: str, wrt: str | None, output_format: str) -> None:
     a1, ŷ, δ₂ are understood. Other symbols are held constant: the derivative is then a partial
     one.
     """
+    from symderiv.core import notation
+
+    with notation.using(notation_name):
+        _steps(expr, wrt, output_format)
+
+
+def _steps(expr: str, wrt: str | None, output_format: str) -> None:
     from symderiv.api import steps, variable_of
     from symderiv.calculus import to_json
     from symderiv.parse.plain import parse_expression
