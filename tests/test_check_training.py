@@ -14,13 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from symderiv.check.batch import read_rows, run_batch, write_report
-from symderiv.check.judge import check_answer, judge_for
+from symderiv.check.judge import check_answer
 from symderiv.check.result import Mistake, Verdict
 from symderiv.cli.main import cli
 from symderiv.core.spec import NetworkSpec
-from symderiv.parse.plain import parse_expression
-from tests.training_verdicts import is_correct
-from tests.verdicts import same_expression
+from tests.training_verdicts import assert_judged_as_sympy_says
 
 DECAY = NetworkSpec(l2="0.1")
 WIDE = NetworkSpec(layers=(2, 2, 1), l2="1/4", hidden_activation="tanh")
@@ -156,19 +154,7 @@ def test_verdicts_agree_with_sympy_in_plain_text_and_latex(
     mistake: Mistake | None,
     words: str,
 ) -> None:
-    assert is_correct(spec, param, plain) is right
-    latex_reading = judge_for(spec).names.read(latex, parameter=param)
-    assert latex_reading.input_format == "latex"
-    assert same_expression(latex_reading.expr, parse_expression(plain))
-    for answer in (plain, latex):
-        result = check_answer(spec, param, answer)
-        if right:
-            assert result.verdict is Verdict.CORRECT, result.reason
-            continue
-        assert result.verdict is Verdict.INCORRECT, result.reason
-        assert result.diagnosis is not None
-        assert result.diagnosis.mistake is mistake, result.diagnosis.message
-        assert words in result.diagnosis.message, result.diagnosis.message
+    assert_judged_as_sympy_says(spec, param, plain, latex, right, mistake, words)
 
 
 def test_lambda_and_m_are_shown_as_names_and_judged_as_the_specs_numbers() -> None:

@@ -14,10 +14,12 @@ import random
 
 import sympy as sp
 
+from symderiv.check.judge import check_answer, judge_for
+from symderiv.check.result import Mistake, Verdict
 from symderiv.core.functions import rewrite_definitions
 from symderiv.core.spec import NetworkSpec
 from symderiv.parse.plain import parse_expression
-from tests.verdicts import agree, in_base_variables, truth_for, value_at
+from tests.verdicts import agree, in_base_variables, same_expression, truth_for, value_at
 
 POINTS = 10
 
@@ -65,3 +67,29 @@ def is_correct(spec: NetworkSpec, param: str, answer: str, seed: int = 0) -> boo
         if not agree(want, got):
             return False
     return True
+
+
+def assert_judged_as_sympy_says(
+    spec: NetworkSpec,
+    param: str,
+    plain: str,
+    latex: str,
+    right: bool,
+    mistake: Mistake | None,
+    words: str,
+) -> None:
+    """The checker's verdict on an answer, written in plain text and in LaTeX, is the one SymPy
+    computes here; a wrong answer's mistake is the one named, in the words given."""
+    assert is_correct(spec, param, plain) is right
+    latex_reading = judge_for(spec).names.read(latex, parameter=param)
+    assert latex_reading.input_format == "latex"
+    assert same_expression(latex_reading.expr, parse_expression(plain))
+    for answer in (plain, latex):
+        result = check_answer(spec, param, answer)
+        if right:
+            assert result.verdict is Verdict.CORRECT, result.reason
+            continue
+        assert result.verdict is Verdict.INCORRECT, result.reason
+        assert result.diagnosis is not None
+        assert result.diagnosis.mistake is mistake, result.diagnosis.message
+        assert words in result.diagnosis.message, result.diagnosis.message

@@ -44,7 +44,6 @@ from symderiv.core import functions, notation
 from symderiv.parse import plain
 from symderiv.parse.plain import (
     FUNCTIONS,
-    MAX_DEPTH,
     MAX_INPUT_LENGTH,
     MAX_TOKENS,
     ParseError,
@@ -153,13 +152,7 @@ class Structure(Node):
 # ---------------------------------------------------------------------------- tokens
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
-    kind: str  # "number", "name", "op", "end"
-    text: str
-    position: int
-    source: str
-    value: sp.Rational | None = None
+_Token = plain.Token
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -181,7 +174,7 @@ def _tokenize(text: str) -> list[_Token]:
             i += 2
         elif char in plain._DIGITS or (char == "." and after in plain._DIGITS):
             i = plain._read_number(text, i, scalar)
-            tokens.append(_convert(scalar.pop()))
+            tokens.append(scalar.pop())
         elif char in plain._ASCII_LETTERS or char in _LETTERS:
             i = _read_name(text, i, tokens)
         elif char == "^" and _transpose_after(text, i + 1) is not None:
@@ -200,13 +193,13 @@ def _tokenize(text: str) -> list[_Token]:
             i += 1
         elif char in plain._SUPERSCRIPTS or char == plain._SUPERSCRIPT_MINUS:
             i = plain._read_superscript(text, i, scalar)
-            tokens.extend(_convert(t) for t in scalar)
+            tokens.extend(scalar)
             scalar.clear()
         elif char in plain._SUBSCRIPTS:
             raise ParseError(text, i, "subscript digits must follow a name, as in W₂")
         elif char == plain._PARTIAL:
             i = plain._read_cost_derivative(text, i, scalar)
-            tokens.append(_convert(scalar.pop()))
+            tokens.append(scalar.pop())
         elif char in plain._PRIMES:
             raise ParseError(text, i, _PRIME_ADVICE)
         else:
@@ -218,10 +211,6 @@ def _tokenize(text: str) -> list[_Token]:
 _PRIME_ADVICE = (
     "a prime means a derivative, after a function as in σ'(z1); write a transpose as a1^T or a1ᵀ"
 )
-
-
-def _convert(token: plain._Token) -> _Token:
-    return _Token(token.kind, token.text, token.position, token.source, token.value)
 
 
 def _continues_name(text: str, i: int) -> bool:
@@ -289,35 +278,8 @@ def parse_matrix(text: str) -> Node:
     return _Parser(text, _tokenize(text)).parse()
 
 
-class _Parser:
+class _Parser(plain.Cursor):
     """Precedence climbing over the tokens, as in the scalar grammar, building `Node`s."""
-
-    def __init__(self, text: str, tokens: list[_Token]) -> None:
-        self.text = text
-        self.tokens = tokens
-        self.index = 0
-        self.depth = 0
-        self.loose_exponent_end = -1
-
-    def error(self, position: int, reason: str) -> ParseError:
-        return ParseError(self.text, position, reason)
-
-    @property
-    def token(self) -> _Token:
-        return self.tokens[self.index]
-
-    def advance(self) -> _Token:
-        token = self.tokens[self.index]
-        self.index += 1
-        return token
-
-    def at_op(self, *ops: str) -> bool:
-        return self.token.kind == "op" and self.token.text in ops
-
-    def enter(self, position: int) -> None:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.error(position, f"expression nested more than {MAX_DEPTH} levels deep")
 
     def parse(self) -> Node:
         if self.token.kind == "end":

@@ -206,6 +206,9 @@ class _Token:
     value: sp.Rational | None = None
 
 
+Token = _Token  # the tokens of the matrix form's grammar too
+
+
 def _tokenize(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     i = 0
@@ -374,31 +377,25 @@ def _read_superscript(text: str, i: int, tokens: list[_Token]) -> int:
 # ---------------------------------------------------------------------------- parser
 
 
-class _Parser:
-    """Precedence climbing over the token list, building SymPy objects as it goes."""
+class Cursor:
+    """A place in a token list, with the moves every grammar over such tokens makes (this one
+    and the matrix form's): look, step, expect, and a bound on nesting."""
 
-    def __init__(
-        self, text: str, tokens: list[_Token], symbols: frozenset[str] | None, latex: bool
-    ) -> None:
+    def __init__(self, text: str, tokens: list[Token]) -> None:
         self.text = text
-        self.latex = latex
         self.tokens = tokens
         self.index = 0
         self.depth = 0
-        self.radicand_digits = 0
-        self.symbols = symbols
         self.loose_exponent_end = -1  # where an exponent written without parentheses ends
-
-    # -- helpers
 
     def error(self, position: int, reason: str) -> ParseError:
         return ParseError(self.text, position, reason)
 
     @property
-    def token(self) -> _Token:
+    def token(self) -> Token:
         return self.tokens[self.index]
 
-    def advance(self) -> _Token:
+    def advance(self) -> Token:
         token = self.tokens[self.index]
         self.index += 1
         return token
@@ -406,7 +403,7 @@ class _Parser:
     def at_op(self, *ops: str) -> bool:
         return self.token.kind == "op" and self.token.text in ops
 
-    def expect(self, op: str, context: str) -> _Token:
+    def expect(self, op: str, context: str) -> Token:
         if not self.at_op(op):
             raise self.error(self.token.position, f"expected {op!r} {context}")
         return self.advance()
@@ -415,6 +412,18 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.error(position, f"expression nested more than {MAX_DEPTH} levels deep")
+
+
+class _Parser(Cursor):
+    """Precedence climbing over the token list, building SymPy objects as it goes."""
+
+    def __init__(
+        self, text: str, tokens: list[_Token], symbols: frozenset[str] | None, latex: bool
+    ) -> None:
+        super().__init__(text, tokens)
+        self.latex = latex
+        self.radicand_digits = 0
+        self.symbols = symbols
 
     # -- grammar
 
