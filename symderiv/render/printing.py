@@ -187,7 +187,12 @@ class HandoutTextPrinter(StrPrinter):
         return " ⊙ ".join(_factor(self, arg, "(%s)") for arg in expr.args)
 
     def _print_MatMul(self, expr: Any) -> str:
-        return "*".join(_factor(self, arg, "(%s)", scalars=True) for arg in expr.args)
+        """`−y`, not `−1·y`: a negative number leading a product is its sign."""
+        args, sign = list(expr.args), ""
+        if args and args[0].is_Number and args[0] < 0:
+            sign, magnitude = "-", -args[0]
+            args = args[1:] if magnitude == 1 else [magnitude, *args[1:]]
+        return sign + "*".join(_factor(self, arg, "(%s)", scalars=True) for arg in args)
 
     def _print_Applied(self, expr: Any) -> str:
         prime = "'" if expr.order else ""
