@@ -332,3 +332,16 @@ def test_handouts_stay_short(tmp_path: Path, spec: NetworkSpec, most: int) -> No
         next(line.split()[-1] for line in info.stdout.splitlines() if line.startswith("Pages"))
     )
     assert pages <= most
+
+
+@pytest.mark.realtool
+@pytest.mark.parametrize("layers", [(2, 2, 4), (1, 2, 3, 3)])
+def test_a_hidden_delta_over_many_outputs_fits_the_page(
+    tmp_path: Path, layers: tuple[int, ...]
+) -> None:
+    """A hidden delta with three or more nodes downstream is boxed over several lines."""
+    tex = render_handout(build_handout(derive(NetworkSpec(layers=layers))), "tex")
+    assert r"\boxed{\begin{aligned}" in tex
+    path = tmp_path / "handout.tex"
+    path.write_text(tex, encoding="utf-8")
+    realtools.assert_latex_ok(path)
