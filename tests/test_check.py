@@ -285,12 +285,18 @@ def test_unknown_symbol_points_at_it() -> None:
     assert "q_1" in latex.reason
 
 
-def test_a_gradient_that_is_almost_always_zero_cannot_be_judged() -> None:
-    """Eight ReLU layers: ∂J/∂w1 vanishes unless every unit is active (about 1 point in 256)."""
+def test_a_deep_relu_gradient_is_judged_at_points_that_switch_each_unit() -> None:
+    """Eight ReLU layers: ∂J/∂w1 vanishes unless every unit is on (about 1 random point in 256),
+    so points are also drawn with every unit on, and with each unit in turn off."""
     spec = NetworkSpec(layers=(1,) * 10, hidden_activation="relu")
-    result = check_answer(spec, "w1", "delta1*x")  # right, but the points cannot show it
-    assert result.verdict is Verdict.CANNOT_JUDGE
-    assert "inactive units" in result.reason
+    right = check_answer(spec, "w1", "delta1*x")
+    assert right.verdict is Verdict.CORRECT, right.reason
+    slope_forgotten = check_answer(spec, "w1", "delta2*w2*x")
+    assert slope_forgotten.verdict is Verdict.INCORRECT, slope_forgotten.reason
+    assert slope_forgotten.diagnosis is not None
+    assert "ReLU'(z₁)" in slope_forgotten.diagnosis.message
+    deep_slope_forgotten = check_answer(spec, "w1", "delta3*w3*w2*relu'(z1)*x")
+    assert deep_slope_forgotten.verdict is Verdict.INCORRECT
 
 
 def test_unknown_functions_are_refused_by_the_evaluator() -> None:

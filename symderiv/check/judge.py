@@ -70,7 +70,8 @@ class Judge:
         assumed = dict.fromkeys(d.assumed.assumption for d in backprop.deltas if d.assumed)
         sums = [(sp.Add.make_args(eq.lhs), int(eq.rhs)) for eq in assumed if eq is not None]
         self.assuming = network.cost.assumption if sums else ""
-        self.sampler = Sampler(self.passes, frozenset(network.targets), zs, sums)
+        switches = [(*n.weights, n.bias) for n in network.nodes if n.activation.kink is not None]
+        self.sampler = Sampler(self.passes, frozenset(network.targets), zs, sums, switches)
         self.diagnoser = Diagnoser(network, backprop.deltas)
         self.evaluators: dict[int, Evaluator] = {}
 

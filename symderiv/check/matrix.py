@@ -40,7 +40,7 @@ from symderiv.check.matrix_build import (
     entries,
 )
 from symderiv.check.result import CheckResult, Counterexample, Verdict, cannot_judge
-from symderiv.check.sample import MAX_ATTEMPTS, MIN_INFORMATIVE, TARGET_POINTS, seed
+from symderiv.check.sample import MAX_ATTEMPTS, MIN_INFORMATIVE, seed
 from symderiv.core import naming, notation
 from symderiv.core.errors import SymderivError
 from symderiv.engine.derivation import cost_symbol, delta_symbol
@@ -232,13 +232,13 @@ class Context:
 
     # -- points
 
-    def draw(self, rng: random.Random) -> tuple[tuple[int, ...], ...]:
+    def draw(self, rng: random.Random, attempt: int = 0) -> tuple[tuple[int, ...], ...]:
         """Draws for every example; the parameters are the same in all of them."""
         sampler = self.judge.sampler
-        first = sampler.draw(rng)
+        first = sampler.draw(rng, attempt)
         draws = [first]
         for _ in range(1, self.m):
-            other = list(sampler.draw(rng))
+            other = list(sampler.draw(rng, attempt))
             for k in self.param_positions:
                 other[k] = first[k]
             draws.append(tuple(other))
@@ -443,8 +443,8 @@ def sample(
     found: list[Point] = []
     skipped = {"network": 0, "truth": 0, "answer": 0}
     informative = 0
-    for _ in range(MAX_ATTEMPTS):
-        draws = ctx.draw(rng)
+    for attempt in range(MAX_ATTEMPTS):
+        draws = ctx.draw(rng, attempt)
         slots = ctx.forward(PRECISION, draws)
         if slots is None:
             skipped["network"] += 1
@@ -461,7 +461,7 @@ def sample(
             continue
         found.append(Point(draws, slots, answer_values, truth_values))
         informative += any(abs(v) > ATOL for v in truth_values)
-        if len(found) >= TARGET_POINTS and informative >= MIN_INFORMATIVE:
+        if len(found) >= ctx.judge.sampler.wanted and informative >= MIN_INFORMATIVE:
             break
     return found, skipped, informative
 

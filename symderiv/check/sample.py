@@ -4,6 +4,13 @@ A point gives values to every base variable (`x`, `y`, `w`, `b`, and `∂J/∂ŷ
 abstract) as short decimals; the derivation's own forward and backward passes give every `z`,
 `a`, `ŷ` and `δ` there, so an answer may use any of those names. A point where either side is
 not a finite real number, or where a `z` is 0 (ReLU's kink), is skipped and counted.
+
+In a network whose units switch off (ReLU: zero for a negative input sum), random points rarely
+reach a deep unit, and a gradient that is zero at nearly every point cannot tell a right answer
+from one that forgets a unit's slope. There every third point is drawn positive (inputs, weights
+and biases above 0: every unit on) and every third positive but for one unit, drawn at random,
+whose weights and bias are negated (each unit in turn): that unit alone off, the units after it
+still on.
 """
 
 from __future__ import annotations
@@ -56,20 +63,26 @@ class Sampler:
         targets: frozenset[sp.Symbol],
         zs: Sequence[sp.Symbol],
         sums: Sequence[tuple[tuple[sp.Symbol, ...], int]] = (),
+        switches: Sequence[Sequence[sp.Symbol]] = (),
     ):
         self.passes = passes
         self.base = passes.base
         self.targets = targets
         self.z_slots = tuple(passes.slots[z] for z in zs)
         self.sums = tuple(sums)
+        # The weights and bias of each unit that can switch off, as places among the draws.
+        place = {symbol: k for k, symbol in enumerate(self.base)}
+        self.switches = tuple(
+            places for group in switches if (places := tuple(place[s] for s in group if s in place))
+        )
 
     def sample(
         self, evaluator: Evaluator, truth: Program, answer: Program, rng: random.Random
     ) -> Sampling:
         """Points until enough are comparable and informative, or MAX_ATTEMPTS were tried."""
         found = Sampling()
-        for _ in range(MAX_ATTEMPTS):
-            draws = self.draw(rng)
+        for attempt in range(MAX_ATTEMPTS):
+            draws = self.draw(rng, attempt)
             slots = self.forward(evaluator, draws)
             if slots is None:
                 found.skipped["network"] += 1
@@ -86,13 +99,20 @@ class Sampler:
                 continue
             found.samples.append(Sample(draws, tuple(slots), value, truth_value))
             found.informative += abs(truth_value) > ATOL
-            if len(found.samples) >= TARGET_POINTS and found.informative >= MIN_INFORMATIVE:
+            if len(found.samples) >= self.wanted and found.informative >= MIN_INFORMATIVE:
                 break
         return found
 
-    def draw(self, rng: random.Random) -> tuple[int, ...]:
+    @property
+    def wanted(self) -> int:
+        """Points compared: enough for each unit that can switch off to be off once."""
+        return min(max(TARGET_POINTS, 3 * len(self.switches)), MAX_ATTEMPTS // 2)
+
+    def draw(self, rng: random.Random, attempt: int = 0) -> tuple[int, ...]:
         """Hundredths for every base variable: targets in [0.05, 0.95] (or positive parts of
-        their group's total), others ±[0.1, 2]."""
+        their group's total), others ±[0.1, 2]; for the `attempt`s that call for it, with every
+        unit on, or all but one (see the module's note)."""
+        mode = attempt % 3 if self.switches else 0
         grouped: dict[sp.Symbol, int] = {}
         for group, total in self.sums:
             grouped.update(zip(group, parts(rng, total, len(group))))
@@ -103,7 +123,11 @@ class Sampler:
             elif symbol in self.targets:
                 draws.append(rng.randint(5, 95))
             else:
-                draws.append(rng.choice((-1, 1)) * rng.randint(10, 200))
+                sign = 1 if mode else rng.choice((-1, 1))
+                draws.append(sign * rng.randint(10, 200))
+        if mode == 2:  # each unit in turn
+            for k in self.switches[(attempt // 3) % len(self.switches)]:
+                draws[k] = -draws[k]
         return tuple(draws)
 
     def forward(self, evaluator: Evaluator, draws: Sequence[int]) -> list[Any] | None:
