@@ -381,3 +381,54 @@ def test_steps_write_the_logarithm_of_the_notation() -> None:
     assert out.startswith("chain rule: d/dx log(2 + cos(x))")
     code, out, _ = invoke("steps", "ln(2 + cos(x))")
     assert out.startswith("chain rule: d/dx ln(2 + cos(x))")
+
+
+def test_the_number_of_layers_is_not_written_with_the_costs_letter() -> None:
+    code, out, _ = invoke("derive", "--layers", "2-3-1", "--form", "matrix", "--l2", "0.1",
+                          "--notation", "cs231n")  # fmt: skip
+    assert code == 0
+    assert "layer l = 1…D has nₗ nodes, here D = 2" in out
+    assert "L = L(y, ŷ) + (λ/2)·Σ(l=1…D) ‖W⁽ˡ⁾‖²_F" in out
+
+
+def test_a_sum_over_the_layers_starts_at_the_first_weights_layer() -> None:
+    code, out, _ = invoke("derive", "--layers", "2-3-1", "--form", "matrix", "--l2", "0.1",
+                          "--examples", "3", "--notation", "nielsen")  # fmt: skip
+    assert code == 0
+    assert "C = (1/m)·Σ(i=1…m) Cᵢ + (λ/(2·m))·Σ(l=2…L) ‖Wˡ‖²_F" in out
+    assert "the m = 3 examples are the columns of X, Zˡ, Aˡ and Δˡ" in out
+
+
+def test_generated_code_keeps_the_plain_names_in_its_comments() -> None:
+    from symderiv.api import generate_code
+
+    assert generate_code(NetworkSpec(), notation="nielsen") == generate_code(NetworkSpec())
+
+
+def test_an_exercise_sheet_defines_a_delta_named_dz() -> None:
+    from symderiv.api import exercise_sheets
+    from symderiv.output.exercises import render_document
+
+    (sheet,) = exercise_sheets(WIDE, notation="ng")
+    with notation.using("ng"):
+        md = render_document(sheet, "exercises", "md")
+    assert r"$dz^{[2]}_{1} = \partial J/\partial z^{[2]}_{1}$" in md
+
+
+def test_products_of_named_gradients_are_spaced() -> None:
+    with notation.using("ng"):
+        assert to_latex(sp.Symbol("delta2") * sp.Symbol("w2")) == r"dz^{[2]} \, w^{[2]}"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (r"a^2_1 \delta^3_1", "correct"),  # Nielsen's superscripts need no braces
+        (r"\delta^L a^2_1", "correct"),  # L: the output layer
+        (r"\frac{\partial C}{\partial w^L_{11}} = \delta^L_1 a^{2}_1", "correct"),
+        (r"(a^{L} - y) a^L (1 - a^L) a^2_1 \cdot 2", "correct"),
+        (r"\delta^L a^1_1", "incorrect"),  # a¹ is the input
+    ],
+)
+def test_nielsen_writes_layers_bare_and_the_last_as_l(answer: str, expected: str) -> None:
+    assert verdict("nielsen", SEED, "w3", answer) == expected

@@ -71,6 +71,16 @@ class Names:
             aliases[naming.layered("a", last, *(() if chain else (node.index,)))] = node.a
         for k, x in enumerate(network.inputs, start=1):
             aliases[naming.layered("a", offset, *(() if chain else (k,)))] = x
+        for node in network.layers[-1]:  # the output layer as L: a^L, δ^L_j, w^L_{jk}
+            own = () if chain else (node.index,)
+            named = [("a", node.a), ("z", node.z), ("b", node.bias)]
+            named.append(("delta", delta_symbol(network, node)))
+            for stem, symbol in named:
+                aliases["_".join([f"{stem}L", *map(str, own)])] = symbol
+                aliases[f"{stem}L_{node.index}"] = symbol
+            for k, weight in enumerate(node.weights, start=1):
+                aliases["_".join(["wL", *map(str, (*own, k) if own else ())])] = weight
+                aliases[f"wL_{node.index}_{k}"] = weight
         if chain and self.notation.layers == "plain":
             # Nielsen's numbering writes a chain's one node too: a²₁ is a², w³₁₁ is w³.
             for name, symbol in [*self.names.items(), *aliases.items()]:

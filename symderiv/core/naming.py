@@ -41,8 +41,9 @@ SPECIAL = {
     "eta": r"\eta",
     "lambda": r"\lambda",  # the strength of L2 weight decay
     "dJ_dyhat": r"\frac{\partial J}{\partial \hat{y}}",
+    "J_i": "J_{i}",  # example i's cost, in a training set's mean
 }
-SPECIAL_TEXT = {"J": "J", "eta": "η", "lambda": "λ", "dJ_dyhat": "∂J/∂ŷ"}
+SPECIAL_TEXT = {"J": "J", "eta": "η", "lambda": "λ", "dJ_dyhat": "∂J/∂ŷ", "J_i": "Jᵢ"}
 
 _NAME = re.compile(
     r"^(?P<stem>delta|yhat|dJ_dyhat|[wbzaxy])(?P<layer>[0-9]+)?(?P<idx>(?:_[0-9]+)*)$"
@@ -122,6 +123,8 @@ def latex_name(name: str) -> str | None:
     if name in SPECIAL:
         if name == "J":
             return written.cost
+        if name == "J_i":
+            return f"{written.cost}_{{i}}"
         if name == "dJ_dyhat":
             return written.gradient_latex(r"\hat{y}")
         return SPECIAL[name]
@@ -150,6 +153,8 @@ def text_name(name: str) -> str | None:
     if name in SPECIAL_TEXT:
         if name == "J":
             return written.cost
+        if name == "J_i":
+            return f"{written.cost}ᵢ"
         if name == "dJ_dyhat":
             return written.gradient_text("ŷ")
         return SPECIAL_TEXT[name]

@@ -132,6 +132,11 @@ class Notation:
         return rf"\partial {self.cost}/\partial {wrt}"
 
     @property
+    def depth(self) -> str:
+        """The letter of the number of layers: L, unless the cost is written L (then D)."""
+        return "D" if self.cost == "L" else "L"
+
+    @property
     def delta_latex(self) -> str:
         return "dz" if self.delta == "dz" else r"\delta"
 

@@ -74,9 +74,12 @@ def split_equation(text: str, latex: bool) -> Equation | None:
 def _left_variable(text: str, start: int, end: int, latex: bool) -> str:
     """The name `∂J/∂<name>` on the left of `=` differentiates by."""
     left = text[start:end]
-    reason = r"the left side of '=' must be the derivative you give, as " + (
-        r"\frac{\partial J}{\partial w_2}" if latex else "dJ/dw2 or ∂J/∂w₂"
-    )
+    written = notation.current()
+    cost = written.cost
+    example = (
+        written.gradient_latex("w_2") if latex else ("dw2" if written.named_gradients else "")
+    ) or f"d{cost}/dw2 or ∂{cost}/∂w₂"
+    reason = f"the left side of '=' must be the derivative you give, as {example}"
     if not left.strip():
         raise ParseError(text, start, reason)
     match = _QUOTIENT.fullmatch(left.strip())

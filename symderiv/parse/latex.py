@@ -857,25 +857,41 @@ class _Reader:
         return chunks
 
     def layer_superscript(self, stop: int, base: str = "") -> str | None:
-        """`^{(2)}` or `^{[2]}` after w, b, z, a or δ: the layer; None (read nothing) if a power."""
+        """`^{(2)}` or `^{[2]}` after w, b, z, a or δ: the layer; `^L` (`^{L}`, `^{(L)}`): the
+        output layer; None (read nothing) if a power."""
         caret = self.next_index(stop)
-        brace = self.next_index(stop, caret + 1)
-        if brace >= stop or not self.is_char(self.tokens[brace], "{"):
+        first = self.next_index(stop, caret + 1)
+        if first >= stop:
             return None
-        inside = "".join(t.text for t in self.braced_tokens(brace))
-        if len(inside) > 2 and inside[0] + inside[-1] in ("()", "[]") and inside[1:-1].isdigit():
-            self.i = self.matches[brace] + 1
-            return inside[1:-1]
+        token = self.tokens[first]
+        if self.is_char(token, "{"):
+            inside, end = (
+                "".join(t.text for t in self.braced_tokens(first)),
+                self.matches[first] + 1,
+            )
+        elif token.kind == "char" and (token.text.isdigit() or token.text == "L"):
+            inside, end = token.text, first + 1  # Nielsen's a^2_1, δ^L
+        else:
+            return None
+        if len(inside) > 2 and inside[0] + inside[-1] in ("()", "[]"):
+            inside = inside[1:-1]
+            if inside.isdigit() or inside == "L":
+                self.i = end
+                return inside
+            return None
+        if inside == "L":
+            self.i = end
+            return inside
         # Nielsen's `w^{3}_{12}`: bare digits are the layer in a notation that writes it so,
         # when node indices follow or on δ (`a^{2}` alone stays a square).
-        after = self.next_index(stop, self.matches[brace] + 1)
+        after = self.next_index(stop, end)
         indexed = after < stop and self.is_char(self.tokens[after], "_")
         if (
             inside.isdigit()
             and notation.current().layers == "plain"
             and (indexed or base == "delta")
         ):
-            self.i = self.matches[brace] + 1
+            self.i = end
             return inside
         return None
 
@@ -895,6 +911,8 @@ class _Reader:
         if nodes and (len(nodes) != expected or not all(n.isdigit() for n in nodes)):
             shape = "_{jk} or _{j,k}" if base == "w" else "_{j}"
             raise self.error(token.start, f"write the node indices of {base} as {shape}")
+        if layer == "L":  # the output layer, whichever it is: the reader of the names knows
+            return "_".join([f"{base}L", *nodes])
         return naming.layered(base, int(layer), *(int(n) for n in nodes))
 
 

@@ -320,7 +320,16 @@ def _environment() -> jinja2.Environment:
 
 
 def generate_module(backprop: Backprop) -> str:
-    """The Python source of the module for `backprop`'s network."""
+    """The Python source of the module for `backprop`'s network.
+
+    Its variables have the plain names (`z1`, `delta2`, `J`), as programs see them, so its
+    comments use the default notation whatever notation is in force: a comment `z²` beside a
+    variable `z1` would mislead."""
+    with notation.using(notation.DEFAULT):
+        return _module(backprop)
+
+
+def _module(backprop: Backprop) -> str:
     network = backprop.network
     require_concrete_cost(network)
     printer = CodePrinter()

@@ -72,17 +72,25 @@ class HandoutLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with the handout's symbol names and the order terms were built in."""
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
-        ln = notation.current().log == "ln"
-        super().__init__({"order": "none", "ln_notation": ln, **(settings or {})})
+        written = notation.current()
+        base: dict[str, Any] = {"order": "none", "ln_notation": written.log == "ln"}
+        if written.named_gradients or written.delta == "dz":
+            base["mul_symbol"] = r" \, "  # dz w a: a thin space keeps dz from reading as d·z·w
+        super().__init__({**base, **(settings or {})})
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
+        if _is_depth(expr):
+            return notation.current().depth
         name = naming.latex_name(expr.name)
         if name is not None:
             return name
         return _latex_plain_symbol(expr.name)
 
     def _hprint_Function(self, func: str) -> str:
-        """`f'` is f′: a function's name with a prime, from a rule's formula."""
+        """`f'` is f′: a function's name with a prime, from a rule's formula; `J(y, ŷ)`, the
+        cost as a function, has the notation's letter."""
+        if func == "J":
+            return notation.current().cost
         if func.endswith("'") and _PLAIN_NAME.match(func[:-1]):
             return self._hprint_Function(func[:-1]) + "^{\\prime}"
         return str(super()._hprint_Function(func))
@@ -125,6 +133,9 @@ class HandoutLatexPrinter(LatexPrinter):
     def _print_SquaredNorm(self, expr: Any) -> str:
         return r"\left\lVert %s \right\rVert_{F}^{2}" % self._print(expr.matrix)
 
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        return str(super()._print_Sum(_layers_shown(expr)))
+
     def _print_Mul(self, expr: sp.Mul) -> str:
         """A written product led by a negative factor keeps it in brackets: `(−y/ŷ) ŷ (1 − ŷ)`,
         not `−y/ŷ ŷ (1 − ŷ)`, which after a `+` would read `+ −y/ŷ …`."""
@@ -159,6 +170,8 @@ class HandoutTextPrinter(StrPrinter):
         super().__init__({"order": "none", **(settings or {})})
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
+        if _is_depth(expr):
+            return notation.current().depth
         return _symbol_text(expr.name)
 
     def _print_Heaviside(self, expr: sp.Heaviside) -> str:
@@ -167,6 +180,8 @@ class HandoutTextPrinter(StrPrinter):
     def _print_Function(self, expr: sp.Function) -> str:
         record = functions.of(expr)
         name = record.text_in(notation.current()) if record is not None else expr.func.__name__
+        if name == "J":
+            name = notation.current().cost  # the cost as a function, J(y, ŷ)
         return "%s(%s)" % (name, self.stringify(expr.args, ", "))
 
     # Whole layers (the matrix form): W⁽²⁾, (W⁽²⁾)ᵀ, ⊙, σ'(z⁽¹⁾), ‖W‖²_F.
@@ -216,7 +231,7 @@ class HandoutTextPrinter(StrPrinter):
         return f"({inner})" if isinstance(expr.args[0], sp.Pow) else inner
 
     def _print_Sum(self, expr: sp.Sum) -> str:
-        (index, low, high), term = expr.limits[0], expr.function
+        (index, low, high), term = _layers_shown(expr).limits[0], expr.function
         bounds = f"{self._print(index)}={self._print(low)}…{self._print(high)}"
         return f"Σ({bounds}) {self.parenthesize(term, PRECEDENCE['Mul'])}"
 
@@ -245,6 +260,20 @@ class AnswerPrinter(PlainPrinter):
 
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return naming.shown_name(expr.name)
+
+
+def _layers_shown(expr: sp.Sum) -> sp.Sum:
+    """A sum over the layers (index `l`) from the first layer's number in the notation: the
+    weights start at layer 2 when the inputs are layer 1."""
+    (index, low, high), offset = expr.limits[0], notation.current().input_layer
+    if index.name != "l" or not index.is_integer or not low.is_Integer or not offset:
+        return expr
+    return sp.Sum(expr.function, (index, low + offset, high))
+
+
+def _is_depth(symbol: sp.Symbol) -> bool:
+    """The number of layers `L` of the matrix form (an integer symbol: a user's `L` is not)."""
+    return symbol.name == "L" and bool(symbol.is_integer)
 
 
 def _shown_layer(layer: str) -> str:

@@ -241,6 +241,11 @@ class WrittenNotation:
         return self.notation.named_gradients
 
     @property
+    def depth(self) -> Math:
+        """The letter of the number of layers (not the cost's letter)."""
+        return Math(self.notation.depth)
+
+    @property
     def log(self) -> Math:
         return Math(rf"\{self.notation.log}" if self.latex else self.notation.log)
 
