@@ -432,3 +432,20 @@ def test_products_of_named_gradients_are_spaced() -> None:
 )
 def test_nielsen_writes_layers_bare_and_the_last_as_l(answer: str, expected: str) -> None:
     assert verdict("nielsen", SEED, "w3", answer) == expected
+
+
+@pytest.mark.parametrize(
+    ("preset", "param", "answer", "message"),
+    [
+        ("default", "w2_1_1", "a1_1*delta1_1", "δ⁽¹⁾₁ where w⁽²⁾₁₁ belongs to node 1 of layer 2"),
+        ("default", "w1_1_1", "x_1*delta2_1", "δ⁽²⁾₁ where w⁽¹⁾₁₁ belongs to node 1 of layer 1"),
+        ("nielsen", "w3_1_1", "a2_1*delta2_1", "δ²₁ where w³₁₁ belongs to node 1 of layer 3"),
+    ],
+)
+def test_another_layers_delta_is_named(preset: str, param: str, answer: str, message: str) -> None:
+    from symderiv.check.judge import check_answer
+
+    with notation.using(preset):
+        result = check_answer(WIDE, param, answer)
+    assert result.verdict.value == "incorrect"
+    assert result.diagnosis is not None and message in result.diagnosis.message

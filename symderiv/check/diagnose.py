@@ -30,7 +30,7 @@ import sympy as sp
 from symderiv.check import messages
 from symderiv.check.result import Diagnosis, Mistake
 from symderiv.check.sample import Sample
-from symderiv.core import functions
+from symderiv.core import functions, notation
 from symderiv.core.costs import COSTS
 from symderiv.core.naming import layered, parse_name, text_name
 from symderiv.core.network import Network, Node
@@ -394,8 +394,12 @@ class Diagnoser:
                 )
         ranked = sorted(
             (n for n in layer if n is not node), key=lambda n: abs(n.index - node.index)
-        )
-        for other in ranked[:MAX_CANDIDATES]:
+        )[:MAX_CANDIDATES]
+        for near in (node.layer + 1, node.layer - 1):  # the layer above's or below's delta
+            if 1 <= near <= self.network.depth:
+                nodes = self.network.layers[near - 1]
+                ranked += sorted(nodes, key=lambda n: abs(n.index - node.index))[:2]
+        for other in ranked:
             wrong_delta = delta_symbol(self.network, other)
             yield Model(
                 Mistake.WRONG_DELTA,
@@ -654,8 +658,9 @@ def _wrong_delta(gradient: Gradient, other: Node, wrong: sp.Symbol) -> Diagnosis
     """Another node's delta with the right input."""
     node = gradient.node
     right = gradient.delta.symbol
+    layer = notation.current().shown_layer(node.layer)
     message = messages.wrong_delta(
-        to_text(wrong), _text(gradient.parameter.name), node.index, node.layer, to_text(right)
+        to_text(wrong), _text(gradient.parameter.name), node.index, layer, to_text(right)
     )
     return Diagnosis(Mistake.WRONG_DELTA, message, None, to_text(right), to_text(wrong))
 

@@ -209,7 +209,7 @@ def transposed_parameter(
     )
 
 
-def wrong_delta(found: str, param: str, node: int, layer: int, right: str) -> str:
+def wrong_delta(found: str, param: str, node: int, layer: int | str, right: str) -> str:
     return (
         f"wrong node's delta: {found} where {param} belongs to node {node} of layer {layer}, "
         f"whose delta is {right}"
