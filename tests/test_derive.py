@@ -134,7 +134,7 @@ def test_training_set_and_weight_decay_in_the_matrix_form() -> None:
     out = invoke("--layers", "2-3-2", "--form", "matrix", "--examples", "4", "--l2", "1/10")
     assert "BP4  ∂J/∂W⁽¹⁾ = (1/m)·Δ⁽¹⁾·Xᵀ + (λ/m)·W⁽¹⁾" in out
     assert "BP3  ∂J/∂b⁽²⁾ = (1/m)·Δ⁽²⁾·1" in out
-    assert "J = (1/m)·Σ(i=1…m) J_i + (λ/(2·m))·Σ(l=1…L) ‖W⁽ˡ⁾‖²_F" in out
+    assert "J = (1/m)·Σ(i=1…m) Jᵢ + (λ/(2·m))·Σ(l=1…L) ‖W⁽ˡ⁾‖²_F" in out
     assert "shapes: n₁ × m = n₁ × m (3 × 4)" in out and "with λ = 1/10" in out
     single = invoke("--layers", "2-2", "--form", "matrix", "--l2", "1/2")
     assert "BP4  ∂J/∂W⁽¹⁾ = δ⁽¹⁾·xᵀ + λ·W⁽¹⁾" in single

@@ -417,7 +417,7 @@ def test_an_exercise_sheet_defines_a_delta_named_dz() -> None:
 
 def test_products_of_named_gradients_are_spaced() -> None:
     with notation.using("ng"):
-        assert to_latex(sp.Symbol("delta2") * sp.Symbol("w2")) == r"dz^{[2]} \, w^{[2]}"
+        assert to_latex(sp.Symbol("delta2") * sp.Symbol("w2")) == r"dz^{[2]} \thinspace w^{[2]}"
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,9 @@ class HandoutLatexPrinter(LatexPrinter):
         written = notation.current()
         base: dict[str, Any] = {"order": "none", "ln_notation": written.log == "ln"}
         if written.named_gradients or written.delta == "dz":
-            base["mul_symbol"] = r" \, "  # dz w a: a thin space keeps dz from reading as d·z·w
+            # dz w: a thin space keeps dz w from reading as d·z·w (`\thinspace`, not `\,`,
+            # which Markdown turns into a comma)
+            base["mul_symbol"] = r" \thinspace "
         super().__init__({**base, **(settings or {})})
 
     def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:
