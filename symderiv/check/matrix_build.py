@@ -7,7 +7,9 @@ is found even where the sizes happen to be equal; in a chain network every n_l i
 transposes change nothing and the answer is judged by value. A shape that does not fit raises
 `ShapeProblem`, which says where and with which shapes.
 
-`1 − a1` reads the 1 as a matrix of ones, as lectures write σ'(z) = a ⊙ (1 − a).
+`1 − a1` reads the 1 as a matrix of ones, as lectures write σ'(z) = a ⊙ (1 − a). A product
+written `*` or by juxtaposition is the matrix product where the shapes allow it, else the entrywise
+one where they are equal (`Product.by_shape`); `@` and `⊙` are what they say.
 """
 
 from __future__ import annotations
@@ -202,7 +204,9 @@ class Builder:
         if left.shape is None or right.shape is None:
             matrix, number = (right, left) if left.shape is None else (left, right)
             assert matrix.shape is not None
-            ones = sp.MatMul(number.expr, sp.OneMatrix(*matrix.shape))
+            ones = sp.OneMatrix(*matrix.shape)
+            if number.expr != 1:  # `1 − a1` is 𝟙 − a1, not 1·𝟙 − a1
+                ones = sp.MatMul(number.expr, ones)
             parts = (ones, matrix.expr) if left.shape is None else (matrix.expr, ones)
             return Built(sp.MatAdd(*parts), matrix.shape, cost)
         if left.shape != right.shape:
@@ -212,7 +216,11 @@ class Builder:
 
     def visit_Product(self, node: tree.Product) -> Built:
         left, right = self.visit(node.left), self.visit(node.right)
-        return self.product(node, left, right, node.entrywise)
+        entrywise = node.entrywise
+        if node.by_shape and left.shape is not None and right.shape is not None:
+            # `*` or juxtaposition: ⊙ only where no matrix product fits and the shapes agree
+            entrywise = left.shape[1] != right.shape[0] and left.shape == right.shape
+        return self.product(node, left, right, entrywise)
 
     def product(self, node: tree.Node, left: Built, right: Built, entrywise: bool) -> Built:
         cost = left.cost + right.cost + 1

@@ -15,9 +15,10 @@ Grammar (lowest precedence first)::
     primary    := number | name | function "(" expression ("," expression)* ")"
                 | "(" expression ")" | "[" expression "]"
 
-- Products: `*`, `·`, `×`, `@` (NumPy's) and juxtaposition are the matrix product (a scalar
-  times a matrix where one side is a scalar); `⊙`, `∘` and `.*` the entrywise (Hadamard)
-  product.
+- Products: `@` (NumPy's) is always the matrix product, `⊙`, `∘` and `.*` always the entrywise
+  (Hadamard) product. `*`, `·`, `×` and juxtaposition are read as a person reads them, by shape
+  (`Product.by_shape`): the matrix product where the shapes allow it, else the entrywise product
+  of two matrices of one shape (Ng writes `dZ * g'(Z)`); a scalar times a matrix either way.
 - Transposes: `ᵀ`, `^T`, `.T` (NumPy's), `⊤`. A prime is never a transpose: `σ'(z)` is a
   derivative, and `a1'` is refused with the way to write a transpose.
 - Names: the plain scheme's, by layer (`W2`, `W_2`, `W₂`, `b1`, `z1`, `a1`, `delta1`, `δ1`) and
@@ -50,6 +51,7 @@ from symderiv.parse.plain import (
 )
 
 HADAMARD = "⊙"
+MATRIX_PRODUCT = "@"
 TRANSPOSE = "ᵀ"
 #: What the package's own plain output writes for the matrix form, read back: name -> arity.
 STRUCTURES = {"HadamardProduct": 2, "OneMatrix": 2, "DiagMatrix": 1, "diag": 1}
@@ -57,7 +59,7 @@ STRUCTURES = {"HadamardProduct": 2, "OneMatrix": 2, "DiagMatrix": 1, "diag": 1}
 _LETTERS = {**plain._LETTERS, "Δ": "Delta", "λ": "lambda", "Ŷ": "Yhat"}
 _OPERATORS = {
     **plain._OPERATORS,
-    "@": "*",
+    "@": MATRIX_PRODUCT,
     "∘": HADAMARD,
     "⊙": HADAMARD,
     "⊤": TRANSPOSE,
@@ -118,6 +120,7 @@ class Product(Node):
     left: Node
     right: Node
     entrywise: bool  # ⊙ rather than the matrix product
+    by_shape: bool = False  # `*`, `·` or juxtaposition: which product the shapes allow
 
 
 @dataclass(frozen=True)
@@ -303,13 +306,14 @@ class _Parser(plain.Cursor):
         result = self.unary()
         after_division = False
         while True:
-            if self.at_op("*", "/", HADAMARD):
+            if self.at_op("*", "/", HADAMARD, MATRIX_PRODUCT):
                 op = self.advance()
                 right = self.unary()
                 if op.text == "/":
                     result = Quotient(op.position, result, right)
                 else:
-                    result = Product(op.position, result, right, op.text == HADAMARD)
+                    entrywise, by_shape = op.text == HADAMARD, op.text == "*"
+                    result = Product(op.position, result, right, entrywise, by_shape)
                 after_division = op.text == "/"
             elif self.token.kind == "name" or self.at_op("(", "["):
                 if after_division and self.token.text in SCALAR_NAMES:
@@ -323,7 +327,7 @@ class _Parser(plain.Cursor):
                         "ambiguous implicit product after an exponent: use parentheses",
                     )
                 position = self.token.position
-                result = Product(position, result, self.postfix(), False)
+                result = Product(position, result, self.postfix(), False, by_shape=True)
             elif self.token.kind == "number":
                 raise self.error(
                     self.token.position, "a number cannot follow here: write an operator before it"
