@@ -59,7 +59,7 @@ def cannot_multiply(
     said = f"{left}·{right} cannot multiply{how}: {left_shape} by {right_shape}"
     if only_here is not None:
         columns, rows = only_here
-        said += f" ({columns} columns against {rows} rows: equal in this network, not in general)"
+        said += f" (columns {columns} and rows {rows}: equal in this network, not in general)"
     return said
 
 
