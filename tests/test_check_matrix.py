@@ -94,6 +94,8 @@ class Oracle:
         """Each example's cost J⁽ⁱ⁾."""
         if self.spec.cost == "categorical_cross_entropy":
             return -(self.Y * np.log(Yhat)).sum(axis=0)
+        if self.spec.cost == "binary_cross_entropy":
+            return -(self.Y * np.log(Yhat) + (1 - self.Y) * np.log(1 - Yhat)).sum(axis=0)
         return ((Yhat - self.Y) ** 2).sum(axis=0)
 
     def cost(self) -> float:

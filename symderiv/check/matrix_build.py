@@ -119,12 +119,25 @@ class Meanings:
         """The matrix (or number symbol) `name` stands for; None when it is not a name here."""
         if name in self.fixed:
             return self.fixed[name]
-        parsed = tree.layer_name(name)
+        if self.is_cost_gradient(name):
+            return self.derivation.cost_gradient
+        parsed = tree.layer_name(name, self.derivation.spec.depth)
         if parsed is None:
             return None
         stem, layer = parsed
         key = {"w": "W", "Z": "z", "A": "a", "Delta": "delta"}.get(stem, stem)
         return self.layered.get((key, layer))
+
+    def is_cost_gradient(self, name: str) -> bool:
+        """∂J/∂ŷ by another name: `∂C/∂a³` (the output's activations, `dJ_da3`), and where
+        gradients are named with a d, `dyhat` and the output layer's `da2`."""
+        depth = self.derivation.spec.depth
+        if name.startswith("dJ_d"):
+            parsed = tree.layer_name(name.removeprefix("dJ_d"), depth)
+            return parsed in (("a", depth), ("A", depth)) or name[4:] == "Yhat"
+        if not notation.current().named_gradients:
+            return False
+        return name in ("dyhat", "dYhat") or tree.layer_name(name, depth) == ("da", depth)
 
     def shape(self, matrix: Any) -> Shape:
         rows, cols = matrix.shape

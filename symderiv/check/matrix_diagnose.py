@@ -387,7 +387,7 @@ def _arguments(
     written = f"{record.text}{prime}({label(node.args[0])})"
     (arg,) = node.args
     if isinstance(arg, tree.Name):
-        parsed = tree.layer_name(arg.name)
+        parsed = tree.layer_name(arg.name, ctx.network.spec.depth)
         if parsed is not None and parsed[0] in ("z", "Z", "a", "A"):
             stem, layer = parsed
             z = "Z" if stem.isupper() else "z"

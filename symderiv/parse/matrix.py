@@ -426,22 +426,29 @@ class _Parser(plain.Cursor):
 
 # ---------------------------------------------------------------------------- names
 
-_LAYER_NAME = re.compile(r"^(?P<stem>W|w|b|z|a|Z|A|delta|Delta|dz|dZ)_?(?P<layer>[0-9]+)$")
-_D_NAMED = {"dz": "delta", "dZ": "Delta"}  # Ng's names of the deltas
+_LAYER_NAME = re.compile(r"^(?P<stem>W|w|b|z|a|Z|A|delta|Delta|dz|dZ|da|dA)_?(?P<layer>[0-9]+|L)$")
+#: Names with a d (Ng's, CS231n's): the deltas, and `da` (the output layer's: the cost's gradient).
+_D_NAMED = {"dz": "delta", "dZ": "Delta", "da": "da", "dA": "da"}
+#: The layer a superscript `L` names: the output layer, whatever its number.
+OUTPUT_LAYER = "L"
 
 
-def layer_name(name: str) -> tuple[str, int] | None:
+def layer_name(name: str, output: int | None = None) -> tuple[str, int] | None:
     """A matrix-form name taken apart into stem and layer: `W_2` and `W2` are (`W`, 2),
     `Delta1` is (`Delta`, 1); None for a name without a layer (`X`, `m`). The name is read in
     the notation in force: its layer numbers (`W3` is layer 2 when the inputs are layer 1) and
-    its names (`dZ2` is `Delta2` under Ng's)."""
+    its names (`dZ2` is `Delta2` where gradients or deltas are named with a d, `da2` the
+    gradient by a layer's activations). `WL` is the output layer's, `output`, when it is given."""
     match = _LAYER_NAME.match(name)
     if match is None:
         return None
     written = notation.current()
     stem = match["stem"]
     if stem in _D_NAMED:
-        if written.delta != "dz":
+        named = written.named_gradients or (written.delta == "dz" and stem in ("dz", "dZ"))
+        if not named:
             return None
         stem = _D_NAMED[stem]
+    if match["layer"] == OUTPUT_LAYER:
+        return None if output is None else (stem, output)
     return stem, written.internal_layer(int(match["layer"]))
