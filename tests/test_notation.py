@@ -396,6 +396,7 @@ COURSE_ANSWERS: list[tuple[str, NetworkSpec, str, str, str, Any]] = [
     ("cs231n", WIDE, "delta2", "delta2", r"\nabla_{\hat y} L \odot \sigma'(z^{(2)})", _delta2),
     ("default", WIDE, "delta2", "delta2", r"\nabla_{\hat{y}} E \odot \sigma'(z^{(2)})", _delta2),
     ("nielsen", WIDE, "delta3", "delta2", r"\nabla_a C \odot \sigma'(z^L)", _delta2),
+    ("default", WIDE, "delta2", "delta2", r"\nabla_{z} J \odot \sigma'(z^{(2)})", None),
     ("nielsen", WIDE, "delta3", "delta2",
      r"\frac{\partial C}{\partial a^{3}} \odot \sigma'(z^3)", _delta2),
     # Nielsen's superscripts without braces, and L for the output layer

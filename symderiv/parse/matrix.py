@@ -23,7 +23,9 @@ Grammar (lowest precedence first)::
   derivative, and `a1'` is refused with the way to write a transpose.
 - Names: the plain scheme's, by layer (`W2`, `W_2`, `W₂`, `b1`, `z1`, `a1`, `delta1`, `δ1`) and
   over a training set the capitals (`X`, `Y`, `Yhat`, `Ŷ`, `A1`, `Z1`, `Delta1`, `Δ1`), with `m`,
-  `lambda` (`λ`), `ones` (a column of m ones), `∂J/∂ŷ` as `dJ_dyhat`, and `G`.
+  `lambda` (`λ`), `ones` (a column of m ones), `∂J/∂ŷ` as `dJ_dyhat`, and `G`. Where the
+  notation names them with a d, `dz2`/`dZ2` (the deltas), `da2` and `dyhat`; `L` for the
+  output layer's number (`WL`, as `W^L` is read from LaTeX).
 - Functions: every function of the table in `symderiv.core.functions` by the names the scalar
   grammar knows, a prime for the derivative (`σ'(z1)`), applied to each entry of a layer; and
   what the package's own plain output writes, `HadamardProduct(A, B)`, `OneMatrix(r, c)`,

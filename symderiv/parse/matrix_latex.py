@@ -27,6 +27,8 @@ _BOLD = frozenset({"mathbf", "boldsymbol", "bm", "mathbb"})
 _MATRIX_BASES = frozenset({"W", "A", "Z", "X", "Y", "Delta", "Yhat"})
 #: Names of one layer's column (and Ng's `dz^{[2]}`, `dZ^{[L]}`, `da^{[2]}`, named with a d).
 _LAYER_BASES = frozenset({"w", "b", "z", "a", "delta", "dz", "dZ", "da", "dA"})
+#: What `\nabla` may be taken by: the prediction, or the output layer's activations.
+_OUTPUT_SUBSCRIPTS = frozenset({"haty", "widehaty", "a", "a^L"})
 _GREEK = {"Delta": "Delta", "lambda": "lambda", "delta": "delta"}
 
 
@@ -130,15 +132,19 @@ class _MatrixReader(_Reader):
         token = self.tokens[self.i]
         self.i += 1
         following = self.peek(stop)
+        by_output = True
         if self.is_char(following, "_"):
             self.i = self.next_index(stop) + 1
             brace = self.next_index(stop)
             if brace < stop and self.is_char(self.tokens[brace], "{"):
+                written = [t.text for t in self.braced_tokens(brace) if t.kind != "space"]
                 self.i = self.matches[brace] + 1
             else:
+                written = [self.tokens[brace].text] if brace < stop else []
                 self.i = brace + 1
+            by_output = "".join(written).replace("{", "").replace("}", "") in _OUTPUT_SUBSCRIPTS
         cost = self.peek(stop)
-        if cost is None or not self.is_char(cost, "".join(notation.COST_LETTERS)):
+        if not by_output or cost is None or not self.is_char(cost, "".join(notation.COST_LETTERS)):
             raise self.error(
                 token.start,
                 r"\nabla is understood as the cost's gradient, \nabla_{\hat{y}} "
