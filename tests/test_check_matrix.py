@@ -94,6 +94,8 @@ class Oracle:
         """Each example's cost J⁽ⁱ⁾."""
         if self.spec.cost == "categorical_cross_entropy":
             return -(self.Y * np.log(Yhat)).sum(axis=0)
+        if self.spec.cost == "binary_cross_entropy":
+            return -(self.Y * np.log(Yhat) + (1 - self.Y) * np.log(1 - Yhat)).sum(axis=0)
         return ((Yhat - self.Y) ** 2).sum(axis=0)
 
     def cost(self) -> float:
@@ -213,9 +215,16 @@ CASES: list[Case] = [
     (WIDE, "delta1", "W2 delta2 ⊙ σ'(z1)", r"W^{(2)} \delta^{(2)} \odot \sigma'(z^{(1)})",
      lambda q: had(q.W[2] @ q.D[2], q.fp(1, q.Z[1])), Mistake.TRANSPOSE,
      "missing transpose on W⁽²⁾"),
+    # `*` and juxtaposition are read by shape: ⊙ where no matrix product fits (Ng's `*`)
     (WIDE, "delta1", "W2^T delta2 sigmoid'(z1)", r"(W^{(2)})^\top \delta^{(2)} \sigma'(z^{(1)})",
-     lambda q: q.W[2].T @ q.D[2] @ q.fp(1, q.Z[1]), Mistake.PRODUCT_KIND,
-     "matrix product where ⊙"),
+     lambda q: had(q.W[2].T @ q.D[2], q.fp(1, q.Z[1])), None, ""),
+    (WIDE, "delta1", "W2^T delta2 * sigmoid'(z1)",
+     r"(W^{(2)})^\top \delta^{(2)} \cdot \sigma'(z^{(1)})",
+     lambda q: had(q.W[2].T @ q.D[2], q.fp(1, q.Z[1])), None, ""),
+    (WIDE, "delta2", "2(yhat - y) * yhat(1 - yhat)", r"2(\hat{y} - y) * \hat{y}(1 - \hat{y})",
+     lambda q: had(had(2 * (q.Yhat - q.Y), q.Yhat), 1 - q.Yhat), None, ""),
+    (WIDE, "delta2", "(yhat - y) * yhat(1 - yhat)", r"(\hat{y} - y) \cdot \hat{y}(1 - \hat{y})",
+     lambda q: had(had(q.Yhat - q.Y, q.Yhat), 1 - q.Yhat), Mistake.CONSTANT, "1/2"),
     (WIDE, "delta1", "W2^T delta2 ⊙ σ'(z2)", r"(W^{(2)})^\top \delta^{(2)} \odot \sigma'(z^{(2)})",
      lambda q: had(q.W[2].T @ q.D[2], q.fp(2, q.Z[2])), Mistake.WRONG_ARGUMENT,
      "σ'(z⁽²⁾) where σ'(z⁽¹⁾) is meant"),
@@ -275,8 +284,12 @@ CASES: list[Case] = [
     (BATCH, "Delta1", "W2^T Delta2 ⊙ sigmoid'(Z1)",
      r"(W^{(2)})^\top \Delta^{(2)} \odot \sigma'(Z^{(1)})",
      lambda q: had(q.W[2].T @ q.D[2], q.fp(1, q.Z[1])), None, ""),
-    (BATCH, "Delta1", "W2^T Delta2 Z1", r"(W^{(2)})^\top \Delta^{(2)} Z^{(1)}",
-     lambda q: q.W[2].T @ q.D[2] @ q.Z[1], Mistake.SHAPE, "cannot multiply"),
+    (BATCH, "Delta1", "W2^T Delta2 A2", r"(W^{(2)})^\top \Delta^{(2)} A^{(2)}",
+     lambda q: q.W[2].T @ q.D[2] @ q.A[2], Mistake.SHAPE,
+     "cannot multiply, as matrices or entry by entry"),
+    (BATCH, "Delta1", "W2^T Delta2 * sigmoid'(Z1)",
+     r"(W^{(2)})^\top \Delta^{(2)} \cdot \sigma'(Z^{(1)})",
+     lambda q: had(q.W[2].T @ q.D[2], q.fp(1, q.Z[1])), None, ""),
 ]  # fmt: skip
 
 
@@ -301,6 +314,53 @@ def test_matrix_answer_verdicts(case: Case, syntax: str) -> None:
         assert words in result.diagnosis.message, result.diagnosis.message
     else:
         assert result.diagnosis is None
+
+
+@pytest.mark.parametrize(
+    ("spec", "param", "answer", "value", "mistake", "words"),
+    [
+        # `@` is always the matrix product: here the one that does not fit
+        (WIDE, "delta1", "W2^T delta2 @ sigmoid'(z1)",
+         lambda q: q.W[2].T @ q.D[2] @ q.fp(1, q.Z[1]), Mistake.PRODUCT_KIND,
+         "a matrix product where ⊙ (entry by entry) is meant"),
+        (WIDE, "W2", "delta2 @ a1.T", lambda q: q.D[2] @ q.A[1].T, None, ""),
+        (WIDE, "delta1", "W2.T @ delta2 * sigmoid'(z1)",
+         lambda q: had(q.W[2].T @ q.D[2], q.fp(1, q.Z[1])), None, ""),
+        (WIDE, "W2", "delta2 * a1", lambda q: q.D[2] @ q.A[1], Mistake.TRANSPOSE,
+         "missing transpose on a⁽¹⁾"),
+    ],
+)  # fmt: skip
+def test_the_product_signs_in_plain_text(
+    spec: NetworkSpec,
+    param: str,
+    answer: str,
+    value: Callable[[Any], Any],
+    mistake: Mistake | None,
+    words: str,
+) -> None:
+    expected = expected_verdict(spec, param, value)
+    assert expected == ("correct" if mistake is None else "incorrect"), "the case's own mistake"
+    result = check_answer(spec, param, answer)
+    assert result.verdict.value == expected, result
+    if mistake is None:
+        assert result.diagnosis is None
+    else:
+        assert result.diagnosis is not None and result.diagnosis.mistake is mistake, result
+        assert words in result.diagnosis.message, result.diagnosis.message
+
+
+def test_a_matrix_product_that_fits_only_by_the_numbers_says_so() -> None:
+    """n₂ = 1 in 2-2-1, yet ŷ @ ŷ is no matrix product: the message must not look self-refuting."""
+    result = check_answer(NetworkSpec(layers=(2, 2, 1)), "delta2", "2 (yhat - y) @ yhat")
+    assert result.verdict.value == "incorrect"
+    assert result.diagnosis is not None
+    assert "equal in this network, not in general" in result.diagnosis.message, result.diagnosis
+
+
+def test_read_as_writes_one_minus_a_layer_without_a_factor_one() -> None:
+    result = check_answer(WIDE, "delta2", "2 (yhat - y) * yhat (1 - yhat)")
+    assert result.read_as is not None and "(1 − ŷ)" in result.read_as, result.read_as
+    assert "1·1" not in result.read_as
 
 
 def test_a_wrong_shape_states_both_shapes() -> None:

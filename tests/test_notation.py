@@ -4,6 +4,7 @@ preset writes, the `--notation` flag and the `[notation]` table."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from symderiv.render.handout import build_handout
 from symderiv.render.printing import to_answer, to_latex, to_text
 from tests import realtools
 from tests.regen_notation_golden import GOLDEN, golden_texts
+from tests.test_check_matrix import expected_verdict, had
 
 PRESETS = tuple(notation.PRESETS)
 GOLDEN_NAMES = sorted(golden_texts())
@@ -350,6 +352,113 @@ def test_matrix_answers_in_a_notation(preset: str, param: str, answer: str, expe
 
 
 WIDE_3 = NetworkSpec(layers=(2, 3, 1))
+WIDE_BCE = NetworkSpec(layers=(2, 2, 1), cost="binary_cross_entropy")
+WIDE_BCE_3 = NetworkSpec(layers=(2, 2, 1), cost="binary_cross_entropy", examples=3)
+
+
+def _delta1(q: Any) -> Any:
+    return had(q.W[2].T @ q.D[2], q.fp(1, q.Z[1]))
+
+
+def _delta2(q: Any) -> Any:  # squared error: 2(ŷ − y) ⊙ ŷ ⊙ (1 − ŷ)
+    return had(had(2 * (q.Yhat - q.Y), q.Yhat), 1 - q.Yhat)
+
+
+def _weights2(q: Any) -> Any:
+    return q.D[2] @ q.A[1].T
+
+
+#: (preset, network, param as written, the oracle's param, answer, the answer's NumPy value)
+COURSE_ANSWERS: list[tuple[str, NetworkSpec, str, str, str, Any]] = [
+    # `*` (Ng's entrywise product) and juxtaposition are read by shape
+    ("ng", WIDE, "delta1", "delta1", r"W^{[2]T} dZ^{[2]} * \sigma'(Z^{[1]})", _delta1),
+    ("ng", WIDE, "delta2", "delta2", r"dz^{[2]} = 2(a^{[2]} - y) * a^{[2]}(1 - a^{[2]})", _delta2),
+    # a left side that names the delta itself
+    ("default", WIDE, "delta1", "delta1",
+     r"\delta^{(1)} = (W^{(2)})^\top \delta^{(2)} \odot \sigma'(z^{(1)})", _delta1),
+    ("nielsen", WIDE, "delta3", "delta2", r"\delta^{3} = 2(a^{3} - y) \odot \sigma'(z^{3})",
+     _delta2),
+    ("ng", WIDE, "delta2", "delta2", r"dZ^{[2]} = A^{[2]} - Y", lambda q: q.Yhat - q.Y),
+    ("ng", WIDE_BCE, "delta2", "delta2", r"dZ^{[2]} = A^{[2]} - Y", lambda q: q.Yhat - q.Y),
+    ("ng", WIDE_BCE_3, "delta2", "Delta2", r"dZ^{[2]} = A^{[2]} - Y", lambda q: q.Yhat - q.Y),
+    ("ng", WIDE, "delta1", "delta1", r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * \sigma'(Z^{[1]})", _delta1),
+    ("ng", WIDE, "dZ1", "delta1", "dz1 = W2^T dz2 * sigmoid'(z1)", _delta1),
+    ("ng", WIDE_BCE, "delta2", "delta2", r"\frac{\partial J}{\partial Z^{[2]}} = A^{[2]} - Y",
+     lambda q: q.Yhat - q.Y),
+    ("nielsen", WIDE, "W3", "W2", r"\frac{\partial C}{\partial W^{3}} = \delta^{3} (a^{2})^T",
+     _weights2),
+    # the names of the delta and of the cost's gradient
+    ("cs231n", WIDE, "delta1", "delta1", "W2^T dz2 * sigmoid'(z1)", _delta1),
+    ("ng", WIDE, "delta2", "delta2", "dyhat * a2 * (1 - a2)", _delta2),
+    ("ng", WIDE, "delta2", "delta2", r"d\hat{y} * a^{[2]}(1 - a^{[2]})", _delta2),
+    ("ng", WIDE, "delta2", "delta2", r"da^{[2]} * a^{[2]}(1 - a^{[2]})", _delta2),
+    ("ng", WIDE, "delta2", "delta2", r"da^{[1]} * a^{[2]}(1 - a^{[2]})", None),  # not ∂J/∂ŷ
+    ("cs231n", WIDE, "delta2", "delta2", r"\nabla_{\hat y} L \odot \sigma'(z^{(2)})", _delta2),
+    ("default", WIDE, "delta2", "delta2", r"\nabla_{\hat{y}} E \odot \sigma'(z^{(2)})", _delta2),
+    ("nielsen", WIDE, "delta3", "delta2", r"\nabla_a C \odot \sigma'(z^L)", _delta2),
+    ("default", WIDE, "delta2", "delta2", r"\nabla_{z} J \odot \sigma'(z^{(2)})", None),
+    ("nielsen", WIDE, "delta3", "delta2",
+     r"\frac{\partial C}{\partial a^{3}} \odot \sigma'(z^3)", _delta2),
+    # Nielsen's superscripts without braces, and L for the output layer
+    ("nielsen", WIDE, "W3", "W2", r"\delta^3 (a^2)^T", _weights2),
+    ("nielsen", WIDE, "W3", "W2", r"\delta^L (a^2)^T", _weights2),
+    ("nielsen", WIDE, "W3", "W2", r"\delta^L a^2", lambda q: q.D[2] @ q.A[1]),
+    ("nielsen", WIDE, "W^{L}", "W2", r"\delta^3 (a^2)^T", _weights2),
+    ("default", WIDE, "W2", "W2", r"\delta^{(L)} (a^{(1)})^\top", _weights2),
+    ("ng", WIDE, "W2", "W2", r"dZ^{[L]} (A^{[1]})^T", _weights2),
+    ("ng", WIDE, "delta1", "delta1", r"(W^L)^T dZ^L * \sigma'(Z^{[1]})", _delta1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("preset", "spec", "param", "oracle_param", "answer", "value"),
+    COURSE_ANSWERS,
+    ids=[f"{case[0]}:{case[2]}:{case[4]}" for case in COURSE_ANSWERS],
+)
+def test_matrix_answers_as_courses_write_them(
+    preset: str, spec: NetworkSpec, param: str, oracle_param: str, answer: str, value: Any
+) -> None:
+    from symderiv.check.judge import check_answer
+
+    with notation.using(preset):
+        result = check_answer(spec, param, answer)
+    if value is None:
+        assert result.verdict.value == "cannot judge", result
+        return
+    assert result.verdict.value == expected_verdict(spec, oracle_param, value), result
+
+
+@pytest.mark.parametrize(
+    ("preset", "param", "answer", "wanted"),
+    [
+        ("default", "delta1", r"\delta^{(2)} = (W^{(2)})^\top \delta^{(2)}", "δ⁽¹⁾ or ∂J/∂z⁽¹⁾"),
+        ("ng", "delta1", r"dZ^{[2]} = W^{[2]T} dZ^{[2]}", "dz^[1]"),
+        ("nielsen", "W3", r"\frac{\partial C}{\partial W^{2}} = \delta^3 (a^2)^T", "∂C/∂W³"),
+    ],
+)
+def test_a_left_side_for_another_target_says_which(
+    preset: str, param: str, answer: str, wanted: str
+) -> None:
+    from symderiv.check.judge import check_answer
+
+    with notation.using(preset):
+        result = check_answer(WIDE, param, answer)
+    assert result.verdict.value == "cannot judge"
+    assert f"the left side must be {wanted}" in result.reason, result.reason
+
+
+def test_a_batch_report_gives_each_param_as_its_row_did(tmp_path: Path) -> None:
+    rows = "id,param,answer\na,w3_1_1,delta3_1*a2_1\nb,W^{3},\\delta^3 (a^2)^T\n"
+    (tmp_path / "answers.csv").write_text(rows, encoding="utf-8")
+    code, out, err = invoke("check", "--batch", str(tmp_path / "answers.csv"),
+                            "--layers", "2-2-1", "--notation", "nielsen",
+                            "--out-dir", str(tmp_path / "reports"))  # fmt: skip
+    assert code == 0, err
+    assert "2 correct" in out
+    report = (tmp_path / "reports" / "report.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[2] for line in report[1:]] == ["w3_1_1", "W^{3}"]
+    data = json.loads((tmp_path / "reports" / "report.json").read_text(encoding="utf-8"))
+    assert [row["param"] for row in data["rows"]] == ["w3_1_1", "W^{3}"]
 
 
 def test_a_notebook_shows_its_displays_in_the_notation_it_chose() -> None:

@@ -263,7 +263,7 @@ def _write_csv(report: BatchReport, handle: io.TextIOBase) -> None:
         cells = [
             row.id,
             str(row.line),
-            result.param,
+            row.param,  # as the row gave it: `w3_1_1` in Nielsen's numbering stays w3_1_1
             result.verdict.value,
             result.diagnosis.mistake.value if result.diagnosis else "",
             _message(result),
@@ -285,7 +285,7 @@ def _write_json(report: BatchReport, handle: io.TextIOBase) -> None:
         },
         "summary": report.summary(),
         "rows": [
-            {"id": row.id, "line": row.line, **result.to_json()}
+            {"id": row.id, "line": row.line, **result.to_json(), "param": row.param}
             for row, result in zip(report.rows, report.results)
         ],
     }

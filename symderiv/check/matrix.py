@@ -48,7 +48,7 @@ from symderiv.engine.layers import LayerDerivation, derive_layers
 from symderiv.numbers.evaluate import ATOL, PRECISION, Evaluator, Program, Undefined, close
 from symderiv.parse import matrix as tree
 from symderiv.parse.equation import split_equation
-from symderiv.parse.latex import looks_like_latex
+from symderiv.parse.latex import looks_like_latex, strip_delimiters
 from symderiv.parse.matrix_latex import parse_matrix_latex
 from symderiv.parse.plain import ParseError
 from symderiv.render.printing import to_text
@@ -90,9 +90,10 @@ def target(judge: Judge, param: str) -> Target | None:
             return None
     except SymderivError:
         pass
-    parsed = _target_name(param)
+    depth = judge.network.spec.depth
+    parsed = _target_name(param, depth)
     if parsed is None and notation.current().named_gradients and param.strip()[:2] in _D_TARGETS:
-        parsed = _target_name(param.strip()[1:])  # dW2: the gradient named for its matrix
+        parsed = _target_name(param.strip()[1:], depth)  # dW2: the gradient named for its matrix
     if parsed is None or parsed[0] not in _KINDS:
         return None
     stem, layer = parsed
@@ -105,9 +106,9 @@ def target(judge: Judge, param: str) -> Target | None:
 _D_TARGETS = ("dW", "db")
 
 
-def _target_name(param: str) -> tuple[str, int] | None:
+def _target_name(param: str, depth: int) -> tuple[str, int] | None:
     name = _one_name(param)
-    return None if name is None else tree.layer_name(name.removeprefix("dJ_d"))
+    return None if name is None else tree.layer_name(name.removeprefix("dJ_d"), depth)
 
 
 def label(param: str) -> str | None:
@@ -303,17 +304,16 @@ def read(answer: str, fmt: str, target: Target, ctx: Context) -> Reading:
         raise SymderivError(messages.unknown_format(fmt))
     latex = fmt == "latex" or (fmt == "auto" and looks_like_latex(answer))
     start, end = 0, len(answer)
-    equation = split_equation(answer, latex) if "=" in answer else None
-    if equation is not None:
-        parsed = tree.layer_name(equation.variable)
+    depth = ctx.network.spec.depth
+    named = _named_left_side(answer, latex, target, depth) if "=" in answer else None
+    equation = split_equation(answer, latex) if "=" in answer and named is None else None
+    if named is not None:
+        start, end = named
+    elif equation is not None:
+        parsed = tree.layer_name(equation.variable, depth)
         wanted = {"W": ("W", "w"), "b": ("b",), "delta": ("z", "Z")}[target.kind]
         if parsed is None or parsed[0] not in wanted or parsed[1] != target.layer:
-            written = notation.current()
-            shown = written.gradient_text(naming.matrix_text_name(target.name) or target.name)
-            if target.kind == "delta":
-                z = naming.matrix_text_name(naming.matrix_name("z", target.layer)) or "z"
-                shown = written.gradient_text(z)
-            raise ParseError(answer, equation.left_at, f"the left side must be {shown}")
+            raise ParseError(answer, equation.left_at, _wanted_left_side(target))
         start, end = equation.right_at, equation.right_end
     text = answer[start:end]
     try:
@@ -325,6 +325,58 @@ def read(answer: str, fmt: str, target: Target, ctx: Context) -> Reading:
         if (start, end) == (0, len(answer)):
             raise
         raise ParseError(answer, start + error.position, error.reason) from None
+
+
+def _wanted_left_side(target: Target) -> str:
+    written = notation.current()
+    shown = written.gradient_text(naming.matrix_text_name(target.name) or target.name)
+    if target.kind == "delta":
+        z = naming.matrix_text_name(naming.matrix_name("z", target.layer)) or "z"
+        shown = written.gradient_text(z)
+        shown = shown if shown == target.label else f"{target.label} or {shown}"
+    return f"the left side must be {shown}"
+
+
+def _named_left_side(
+    answer: str, latex: bool, target: Target, depth: int
+) -> tuple[int, int] | None:
+    """Where the right side is when the matrix reader reads the left as one layer's name: the
+    delta itself (`\\delta^{(1)} = …`, `dZ^{[2]} = …`) or a derivative by a layer's matrix
+    (`\\frac{\\partial C}{\\partial W^{3}} = …`, `∂J/∂z1 = …`). None when it is something else
+    (`dJ/dW2`, for `split_equation`); ParseError when it names another target."""
+    start, end = strip_delimiters(answer) if latex else (0, len(answer))
+    signs = [i for i in range(start, end) if answer[i] == "="]
+    if len(signs) != 1:
+        return None
+    sign = signs[0]
+    left_end = sign - 1 if sign > start and answer[sign - 1] == "&" else sign
+    left = answer[start:left_end]
+    try:
+        node = parse_matrix_latex(left)[0] if latex else tree.parse_matrix(left)
+    except ParseError:
+        return None
+    if not isinstance(node, tree.Name):
+        return None
+    derivative = node.name.startswith("dJ_d")
+    parsed = tree.layer_name(node.name.removeprefix("dJ_d"), depth)
+    kinds = (
+        {"W": "W", "w": "W", "b": "b", "z": "delta", "Z": "delta"}
+        if derivative
+        else {
+            "delta": "delta",
+            "Delta": "delta",
+        }
+    )
+    if parsed is None or parsed[0] not in kinds:
+        return None
+    if kinds[parsed[0]] != target.kind or parsed[1] != target.layer:
+        raise ParseError(answer, start + len(left) - len(left.lstrip()), _wanted_left_side(target))
+    right_at = sign + 1
+    while right_at < end and answer[right_at].isspace():
+        right_at += 1
+    if right_at >= end:
+        raise ParseError(answer, sign + 1, "nothing after '=': write your answer there")
+    return right_at, end
 
 
 def check(judge: Judge, found: Target, answer: str, fmt: str = "auto") -> CheckResult:

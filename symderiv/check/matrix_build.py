@@ -7,7 +7,9 @@ is found even where the sizes happen to be equal; in a chain network every n_l i
 transposes change nothing and the answer is judged by value. A shape that does not fit raises
 `ShapeProblem`, which says where and with which shapes.
 
-`1 − a1` reads the 1 as a matrix of ones, as lectures write σ'(z) = a ⊙ (1 − a).
+`1 − a1` reads the 1 as a matrix of ones, as lectures write σ'(z) = a ⊙ (1 − a). A product
+written `*` or by juxtaposition is the matrix product where the shapes allow it, else the entrywise
+one where they are equal (`Product.by_shape`); `@` and `⊙` are what they say.
 """
 
 from __future__ import annotations
@@ -117,12 +119,25 @@ class Meanings:
         """The matrix (or number symbol) `name` stands for; None when it is not a name here."""
         if name in self.fixed:
             return self.fixed[name]
-        parsed = tree.layer_name(name)
+        if self.is_cost_gradient(name):
+            return self.derivation.cost_gradient
+        parsed = tree.layer_name(name, self.derivation.spec.depth)
         if parsed is None:
             return None
         stem, layer = parsed
         key = {"w": "W", "Z": "z", "A": "a", "Delta": "delta"}.get(stem, stem)
         return self.layered.get((key, layer))
+
+    def is_cost_gradient(self, name: str) -> bool:
+        """∂J/∂ŷ by another name: `∂C/∂a³` (the output's activations, `dJ_da3`), and where
+        gradients are named with a d, `dyhat` and the output layer's `da2`."""
+        depth = self.derivation.spec.depth
+        if name.startswith("dJ_d"):
+            parsed = tree.layer_name(name.removeprefix("dJ_d"), depth)
+            return parsed in (("a", depth), ("A", depth)) or name[4:] == "Yhat"
+        if not notation.current().named_gradients:
+            return False
+        return name in ("dyhat", "dYhat") or tree.layer_name(name, depth) == ("da", depth)
 
     def shape(self, matrix: Any) -> Shape:
         rows, cols = matrix.shape
@@ -202,7 +217,9 @@ class Builder:
         if left.shape is None or right.shape is None:
             matrix, number = (right, left) if left.shape is None else (left, right)
             assert matrix.shape is not None
-            ones = sp.MatMul(number.expr, sp.OneMatrix(*matrix.shape))
+            ones = sp.OneMatrix(*matrix.shape)
+            if number.expr != 1:  # `1 − a1` is 𝟙 − a1, not 1·𝟙 − a1
+                ones = sp.MatMul(number.expr, ones)
             parts = (ones, matrix.expr) if left.shape is None else (matrix.expr, ones)
             return Built(sp.MatAdd(*parts), matrix.shape, cost)
         if left.shape != right.shape:
@@ -212,7 +229,11 @@ class Builder:
 
     def visit_Product(self, node: tree.Product) -> Built:
         left, right = self.visit(node.left), self.visit(node.right)
-        return self.product(node, left, right, node.entrywise)
+        entrywise = node.entrywise
+        if node.by_shape and left.shape is not None and right.shape is not None:
+            # `*` or juxtaposition: ⊙ only where no matrix product fits and the shapes agree
+            entrywise = left.shape[1] != right.shape[0] and left.shape == right.shape
+        return self.product(node, left, right, entrywise)
 
     def product(self, node: tree.Node, left: Built, right: Built, entrywise: bool) -> Built:
         cost = left.cost + right.cost + 1

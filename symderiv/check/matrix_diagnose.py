@@ -90,7 +90,19 @@ def describe(ctx: Context, problem: ShapeProblem) -> str:
     shown = ctx.meanings.shown
     left, right = problem.left, problem.right
     if problem.what == "multiply" and right is not None:
-        return say.cannot_multiply(text(left), shown(left.shape), text(right), shown(right.shape))
+        assert left.shape is not None and right.shape is not None
+        either = isinstance(problem.node, tree.Product) and problem.node.by_shape
+        columns, rows = left.shape[1], right.shape[0]
+        meanings = ctx.meanings
+        here = meanings.numeric(left.shape)[1] == meanings.numeric(right.shape)[0]
+        return say.cannot_multiply(
+            text(left),
+            shown(left.shape),
+            text(right),
+            shown(right.shape),
+            entrywise_too=either,
+            only_here=(to_text(columns), to_text(rows)) if here else None,
+        )
     if problem.what in ("add", "entrywise") and right is not None:
         return say.cannot_combine(
             problem.what, text(left), shown(left.shape), text(right), shown(right.shape)
@@ -337,7 +349,8 @@ def candidates(ctx: Context, builder: Builder, root: tree.Node, target: str) -> 
                 replace(root, path, node.arg),
             )
         elif isinstance(node, tree.Product) and is_matrix(node.left) and is_matrix(node.right):
-            toggled = dataclasses.replace(node, entrywise=not node.entrywise)
+            # `*` read by shape as the matrix product is tried as ⊙ (where the shapes are square)
+            toggled = dataclasses.replace(node, entrywise=not node.entrywise, by_shape=False)
             left, right = label(node.left), label(node.right)
             wording = say.entrywise_for_product if node.entrywise else say.product_for_entrywise
             yield Mistake.PRODUCT_KIND, _bind(wording, left, right), replace(root, path, toggled)
@@ -374,7 +387,7 @@ def _arguments(
     written = f"{record.text}{prime}({label(node.args[0])})"
     (arg,) = node.args
     if isinstance(arg, tree.Name):
-        parsed = tree.layer_name(arg.name)
+        parsed = tree.layer_name(arg.name, ctx.network.spec.depth)
         if parsed is not None and parsed[0] in ("z", "Z", "a", "A"):
             stem, layer = parsed
             z = "Z" if stem.isupper() else "z"

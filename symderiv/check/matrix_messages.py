@@ -45,8 +45,22 @@ def too_large() -> str:
     return "the answer is too large once written out entry by entry"
 
 
-def cannot_multiply(left: str, left_shape: str, right: str, right_shape: str) -> str:
-    return f"{left}·{right} cannot multiply: {left_shape} by {right_shape}"
+def cannot_multiply(
+    left: str,
+    left_shape: str,
+    right: str,
+    right_shape: str,
+    *,
+    entrywise_too: bool = False,
+    only_here: tuple[str, str] | None = None,
+) -> str:
+    """`only_here`: the columns and rows that differ as sizes but are equal numbers here."""
+    how = ", as matrices or entry by entry" if entrywise_too else ""
+    said = f"{left}·{right} cannot multiply{how}: {left_shape} by {right_shape}"
+    if only_here is not None:
+        columns, rows = only_here
+        said += f" (columns {columns} and rows {rows}: equal in this network, not in general)"
+    return said
 
 
 def cannot_combine(what: str, left: str, left_shape: str, right: str, right_shape: str) -> str:

@@ -15,14 +15,17 @@ Grammar (lowest precedence first)::
     primary    := number | name | function "(" expression ("," expression)* ")"
                 | "(" expression ")" | "[" expression "]"
 
-- Products: `*`, `·`, `×`, `@` (NumPy's) and juxtaposition are the matrix product (a scalar
-  times a matrix where one side is a scalar); `⊙`, `∘` and `.*` the entrywise (Hadamard)
-  product.
+- Products: `@` (NumPy's) is always the matrix product, `⊙`, `∘` and `.*` always the entrywise
+  (Hadamard) product. `*`, `·`, `×` and juxtaposition are read as a person reads them, by shape
+  (`Product.by_shape`): the matrix product where the shapes allow it, else the entrywise product
+  of two matrices of one shape (Ng writes `dZ * g'(Z)`); a scalar times a matrix either way.
 - Transposes: `ᵀ`, `^T`, `.T` (NumPy's), `⊤`. A prime is never a transpose: `σ'(z)` is a
   derivative, and `a1'` is refused with the way to write a transpose.
 - Names: the plain scheme's, by layer (`W2`, `W_2`, `W₂`, `b1`, `z1`, `a1`, `delta1`, `δ1`) and
   over a training set the capitals (`X`, `Y`, `Yhat`, `Ŷ`, `A1`, `Z1`, `Delta1`, `Δ1`), with `m`,
-  `lambda` (`λ`), `ones` (a column of m ones), `∂J/∂ŷ` as `dJ_dyhat`, and `G`.
+  `lambda` (`λ`), `ones` (a column of m ones), `∂J/∂ŷ` as `dJ_dyhat`, and `G`. Where the
+  notation names them with a d, `dz2`/`dZ2` (the deltas), `da2` and `dyhat`; `L` for the
+  output layer's number (`WL`, as `W^L` is read from LaTeX).
 - Functions: every function of the table in `symderiv.core.functions` by the names the scalar
   grammar knows, a prime for the derivative (`σ'(z1)`), applied to each entry of a layer; and
   what the package's own plain output writes, `HadamardProduct(A, B)`, `OneMatrix(r, c)`,
@@ -50,6 +53,7 @@ from symderiv.parse.plain import (
 )
 
 HADAMARD = "⊙"
+MATRIX_PRODUCT = "@"
 TRANSPOSE = "ᵀ"
 #: What the package's own plain output writes for the matrix form, read back: name -> arity.
 STRUCTURES = {"HadamardProduct": 2, "OneMatrix": 2, "DiagMatrix": 1, "diag": 1}
@@ -57,7 +61,7 @@ STRUCTURES = {"HadamardProduct": 2, "OneMatrix": 2, "DiagMatrix": 1, "diag": 1}
 _LETTERS = {**plain._LETTERS, "Δ": "Delta", "λ": "lambda", "Ŷ": "Yhat"}
 _OPERATORS = {
     **plain._OPERATORS,
-    "@": "*",
+    "@": MATRIX_PRODUCT,
     "∘": HADAMARD,
     "⊙": HADAMARD,
     "⊤": TRANSPOSE,
@@ -118,6 +122,7 @@ class Product(Node):
     left: Node
     right: Node
     entrywise: bool  # ⊙ rather than the matrix product
+    by_shape: bool = False  # `*`, `·` or juxtaposition: which product the shapes allow
 
 
 @dataclass(frozen=True)
@@ -303,13 +308,14 @@ class _Parser(plain.Cursor):
         result = self.unary()
         after_division = False
         while True:
-            if self.at_op("*", "/", HADAMARD):
+            if self.at_op("*", "/", HADAMARD, MATRIX_PRODUCT):
                 op = self.advance()
                 right = self.unary()
                 if op.text == "/":
                     result = Quotient(op.position, result, right)
                 else:
-                    result = Product(op.position, result, right, op.text == HADAMARD)
+                    entrywise, by_shape = op.text == HADAMARD, op.text == "*"
+                    result = Product(op.position, result, right, entrywise, by_shape)
                 after_division = op.text == "/"
             elif self.token.kind == "name" or self.at_op("(", "["):
                 if after_division and self.token.text in SCALAR_NAMES:
@@ -323,7 +329,7 @@ class _Parser(plain.Cursor):
                         "ambiguous implicit product after an exponent: use parentheses",
                     )
                 position = self.token.position
-                result = Product(position, result, self.postfix(), False)
+                result = Product(position, result, self.postfix(), False, by_shape=True)
             elif self.token.kind == "number":
                 raise self.error(
                     self.token.position, "a number cannot follow here: write an operator before it"
@@ -422,22 +428,29 @@ class _Parser(plain.Cursor):
 
 # ---------------------------------------------------------------------------- names
 
-_LAYER_NAME = re.compile(r"^(?P<stem>W|w|b|z|a|Z|A|delta|Delta|dz|dZ)_?(?P<layer>[0-9]+)$")
-_D_NAMED = {"dz": "delta", "dZ": "Delta"}  # Ng's names of the deltas
+_LAYER_NAME = re.compile(r"^(?P<stem>W|w|b|z|a|Z|A|delta|Delta|dz|dZ|da|dA)_?(?P<layer>[0-9]+|L)$")
+#: Names with a d (Ng's, CS231n's): the deltas, and `da` (the output layer's: the cost's gradient).
+_D_NAMED = {"dz": "delta", "dZ": "Delta", "da": "da", "dA": "da"}
+#: The layer a superscript `L` names: the output layer, whatever its number.
+OUTPUT_LAYER = "L"
 
 
-def layer_name(name: str) -> tuple[str, int] | None:
+def layer_name(name: str, output: int | None = None) -> tuple[str, int] | None:
     """A matrix-form name taken apart into stem and layer: `W_2` and `W2` are (`W`, 2),
     `Delta1` is (`Delta`, 1); None for a name without a layer (`X`, `m`). The name is read in
     the notation in force: its layer numbers (`W3` is layer 2 when the inputs are layer 1) and
-    its names (`dZ2` is `Delta2` under Ng's)."""
+    its names (`dZ2` is `Delta2` where gradients or deltas are named with a d, `da2` the
+    gradient by a layer's activations). `WL` is the output layer's, `output`, when it is given."""
     match = _LAYER_NAME.match(name)
     if match is None:
         return None
     written = notation.current()
     stem = match["stem"]
     if stem in _D_NAMED:
-        if written.delta != "dz":
+        named = written.named_gradients or (written.delta == "dz" and stem in ("dz", "dZ"))
+        if not named:
             return None
         stem = _D_NAMED[stem]
+    if match["layer"] == OUTPUT_LAYER:
+        return None if output is None else (stem, output)
     return stem, written.internal_layer(int(match["layer"]))

@@ -18,13 +18,17 @@ from __future__ import annotations
 from symderiv.core import notation
 from symderiv.parse import latex
 from symderiv.parse.latex import Piece, Translation, _Reader, _spaced, _Token
-from symderiv.parse.matrix import HADAMARD, TRANSPOSE, Node, parse_matrix
+from symderiv.parse.matrix import HADAMARD, OUTPUT_LAYER, TRANSPOSE, Node, parse_matrix
 from symderiv.parse.plain import MAX_INPUT_LENGTH, ParseError
 
 _ENTRYWISE = frozenset({"odot", "circ"})
 _TRANSPOSES = frozenset({"top", "intercal", "T"})
 _BOLD = frozenset({"mathbf", "boldsymbol", "bm", "mathbb"})
 _MATRIX_BASES = frozenset({"W", "A", "Z", "X", "Y", "Delta", "Yhat"})
+#: Names of one layer's column (and Ng's `dz^{[2]}`, `dZ^{[L]}`, `da^{[2]}`, named with a d).
+_LAYER_BASES = frozenset({"w", "b", "z", "a", "delta", "dz", "dZ", "da", "dA"})
+#: What `\nabla` may be taken by: the prediction, or the output layer's activations.
+_OUTPUT_SUBSCRIPTS = frozenset({"haty", "widehaty", "a", "a^L"})
 _GREEK = {"Delta": "Delta", "lambda": "lambda", "delta": "delta"}
 
 
@@ -123,21 +127,28 @@ class _MatrixReader(_Reader):
         return super().command(stop)
 
     def gradient_of_cost(self, stop: int) -> Piece:
-        """`\\nabla_{\\hat{y}} J` (as `derive --form matrix` writes it): the cost's gradient."""
+        """`\\nabla_{\\hat{y}} J` (as `derive --form matrix` writes it), `\\nabla_a C` (Nielsen's,
+        by the output activations), with any cost letter: the cost's gradient."""
         token = self.tokens[self.i]
         self.i += 1
         following = self.peek(stop)
+        by_output = True
         if self.is_char(following, "_"):
             self.i = self.next_index(stop) + 1
             brace = self.next_index(stop)
             if brace < stop and self.is_char(self.tokens[brace], "{"):
+                written = [t.text for t in self.braced_tokens(brace) if t.kind != "space"]
                 self.i = self.matches[brace] + 1
             else:
+                written = [self.tokens[brace].text] if brace < stop else []
                 self.i = brace + 1
+            by_output = "".join(written).replace("{", "").replace("}", "") in _OUTPUT_SUBSCRIPTS
         cost = self.peek(stop)
-        if cost is None or not self.is_char(cost, "J"):
+        if not by_output or cost is None or not self.is_char(cost, "".join(notation.COST_LETTERS)):
             raise self.error(
-                token.start, r"\nabla is understood as the cost's gradient, \nabla_{\hat{y}} J"
+                token.start,
+                r"\nabla is understood as the cost's gradient, \nabla_{\hat{y}} "
+                + notation.current().cost,
             )
         self.i = self.next_index(stop) + 1
         return self.product_before(stop, _spaced("dJ_dyhat", token.start))
@@ -179,6 +190,11 @@ class _MatrixReader(_Reader):
         if token.kind == "cmd" and token.text in _GREEK:
             self.i += 1
             return _GREEK[token.text]
+        if self.is_char(token, "d") and self.i + 1 < stop:
+            hat = self.tokens[self.i + 1]
+            if self.is_cmd(hat, "hat", "widehat"):  # `d\hat{y}`: the cost's gradient, named
+                self.i += 1
+                return "d" + self.base_name(stop)  # only ŷ and Ŷ have a hat
         if token.kind == "cmd" and token.text in ("hat", "widehat"):
             following = self.next_index(stop, self.i + 1)
             inside = []
@@ -196,7 +212,7 @@ class _MatrixReader(_Reader):
         base = self.base_name(stop)
         if base in ("lambda",):
             return self.product_before(stop, _spaced(base, token.start), product_follows)
-        if base not in _MATRIX_BASES and base not in ("w", "b", "z", "a", "delta"):
+        if base not in _MATRIX_BASES and base not in _LAYER_BASES:
             self.i = start
             return super().name(stop, product_follows)
         return self.layered(stop, token, base, product_follows)
@@ -224,14 +240,24 @@ class _MatrixReader(_Reader):
         return self.product_before(stop, piece, product_follows)
 
     def layer_and_transpose(self, stop: int) -> tuple[str | None, bool]:
-        """After a name: `^{(2)}`, `^{[2]}` (the layer) or `^{(2)\\top}` (and a transpose)."""
+        """After a name: `^{(2)}`, `^{[2]}` (the layer) or `^{(2)\\top}` (and a transpose);
+        Nielsen's `^{3}` and `^3`; `^L` (in any of these forms) the output layer."""
         caret = self.next_index(stop)
         brace = self.next_index(stop, caret + 1)
-        if brace >= stop or not self.is_char(self.tokens[brace], "{"):
+        if brace >= stop:
+            return None, False
+        plain_marks = notation.current().layers == "plain"
+        single = self.tokens[brace]
+        if self.is_char(single, "0123456789" if plain_marks else "") or self.is_char(
+            single, OUTPUT_LAYER
+        ):
+            self.i = brace + 1  # `\delta^3`, `a^L`: one character, as TeX reads a superscript
+            return single.text, False
+        if not self.is_char(single, "{"):
             return None, False
         inside = self.braced_tokens(brace)
         bare = "".join(t.text for t in inside)
-        if bare.isdigit() and notation.current().layers == "plain":
+        if (bare.isdigit() and plain_marks) or bare == OUTPUT_LAYER:
             self.i = self.matches[brace] + 1  # Nielsen's W^{3}: a whole layer is never squared
             return bare, False
         if len(inside) < 3 or not self.is_char(inside[0], "(["):
@@ -239,7 +265,7 @@ class _MatrixReader(_Reader):
         closer = ")" if inside[0].text == "(" else "]"
         end = next((k for k, t in enumerate(inside) if self.is_char(t, closer)), None)
         digits = "".join(t.text for t in inside[1:end])
-        if end is None or not digits.isdigit():
+        if end is None or not (digits.isdigit() or digits == OUTPUT_LAYER):
             return None, False
         rest = inside[end + 1 :]
         if rest and not (len(rest) == 1 and self.is_transpose_mark(rest[0])):
