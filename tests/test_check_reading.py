@@ -242,3 +242,47 @@ def test_did_you_mean_keeps_the_layer_and_the_indices(
 ) -> None:
     result = check_answer(spec, "b1" if spec.is_chain else "b1_1", answer)
     assert f"Did you mean {suggested!r}?" in result.reason
+
+
+# ---------------------------------------------------------------- as students copy them from notes
+
+
+@pytest.mark.parametrize(
+    ("spec", "param", "answer", "notation_name"),
+    [
+        (NetworkSpec(), "w3", r"\delta^3 a^2", "nielsen"),  # Nielsen's bare layer superscripts
+        (NetworkSpec(), "w1", r"\frac{\mathrm{d}J}{\mathrm{d}w_1} = \delta_1 x", "default"),
+        (NetworkSpec(), "w2", "delta2*a1.", "default"),  # the sentence's full stop
+        (NetworkSpec(), "w2", r"$\delta_2 a_1$.", "default"),
+        (NetworkSpec(), "w2", r"\delta_2 a_1,", "default"),
+    ],
+)
+def test_read_as_written_in_notes(
+    spec: NetworkSpec, param: str, answer: str, notation_name: str
+) -> None:
+    from symderiv.core import notation
+
+    with notation.using(notation_name):
+        result = check_answer(spec, param, answer)
+    assert result.verdict is Verdict.CORRECT, result.reason
+
+
+@pytest.mark.parametrize(
+    ("layers", "param", "answer", "words"),
+    [
+        ((2, 1, 2), "w1_1_1", r"\sum_{i=1}^{2} \delta^{(2)}_i w^{(2)}_{i1} x_1",
+         "write the sum out term by term"),  # no '=' read from the sum's bounds
+        ((2, 1, 2), "w1_1_1", r"\max(0, z_1)", r"\operatorname{ReLU}(z)"),
+        ((1, 1, 1), "w1", "y = delta1*x", "as dJ/dw1 or ∂J/∂w₁"),  # the gradient checked
+        ((1, 1, 1), "w1", r"y = \delta_1 x", r"\frac{\partial J}{\partial w_{1}}"),
+        ((2, 3, 1), "w2_1_1", r"w^{(2)}_{31}", "Did you mean 'w2_1_3'?"),  # indices swapped
+        ((1, 1, 1), "w2", r"\frac{\partial \hat{y}}{\partial z_2} a_1",
+         r"as \sigma'(z_2) for \frac{\partial \hat{y}}{\partial z_2}"),
+    ],
+)  # fmt: skip
+def test_what_to_write_instead(
+    layers: tuple[int, ...], param: str, answer: str, words: str
+) -> None:
+    result = check_answer(NetworkSpec(layers=layers), param, answer)
+    assert result.verdict is Verdict.CANNOT_JUDGE
+    assert words in result.reason, result.reason

@@ -204,7 +204,7 @@ REFUSED = [  # (LaTeX, position of the error, words of the message)
     (r"\partial x", 0, r"\partial is understood only"),
     (r"\frac{\partial J}{\partial w_2 + 1}", 18, r"write one name after \partial"),
     (r"\frac{\partial J}{\partial}", 18, r"write one name after \partial"),
-    (r"\frac{\partial K}{\partial \hat{y}}", 6, "only derivatives of the cost J"),
+    (r"\frac{\partial K}{\partial \hat{y}}", 6, "write the chain rule's other factors out"),
     (r"\frac{\partial J}{2}", 17, r"expected \partial and a name"),
     (r"\big x", 0, "must be followed by a parenthesis or bracket"),
     (r"\hat{y}\,(1-\hat{y}", 9, "unbalanced '('"),

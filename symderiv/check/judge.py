@@ -111,7 +111,7 @@ class Judge:
         Names are read and written in the notation the judge was made in, whatever thread or
         process runs this."""
         with notation.using(self.names.notation):
-            return self._check(param, answer, fmt)
+            return self._check(param, _sentence_end_removed(answer), fmt)
 
     def _check(self, param: str, answer: str, fmt: str = "auto") -> CheckResult:
         from symderiv.check import matrix  # W2, b2, delta1: the matrix form, entry by entry
@@ -224,6 +224,12 @@ class Judge:
             digits += 5
         point = self.sampler.point(sample.draws)
         return Counterexample(point, ctx.nstr(answer, digits), ctx.nstr(truth, digits))
+
+
+def _sentence_end_removed(answer: str) -> str:
+    """The answer without the full stop or comma that ends it as a sentence (`δ₂a₁.`, `$…$,`)."""
+    text = answer.rstrip()
+    return text[:-1].rstrip() if text[-1:] in (".", ",", ";") else answer
 
 
 def _relative_difference(a: Any, b: Any) -> Any:

@@ -140,7 +140,7 @@ class Names:
             fmt = "latex" if looks_like_latex(answer) else "plain"
         latex = fmt == "latex"
         start, end = 0, len(answer)
-        equation = split_equation(answer, latex) if parameter is not None else None
+        equation = split_equation(answer, latex, parameter) if parameter is not None else None
         if equation is not None and parameter is not None:
             self.check_left_side(equation, parameter)
             start, end = equation.right_at, equation.right_end
@@ -215,7 +215,7 @@ class Names:
     def nearest(self, name: str) -> str | None:
         """The known name `name` most likely means: the same quantity in the nearest layer with
         the same node indices, else the closest spelling (aliases give the name they stand for)."""
-        spellings = {**self.aliases, **self.names}
+        spellings = {**self.names, **self.aliases}  # the network's own names first
         parsed = naming.parse_name(name) or naming.parse_name(name[:1].lower() + name[1:])
         pool: dict[str, sp.Symbol] = spellings
         if parsed is None and name in naming.LAYERED:
@@ -224,6 +224,11 @@ class Names:
             digits = str(parsed.layer)  # w_{12} in a wide network: node indices, layer unsaid
             if len(digits) == 2:
                 parsed = naming.ParsedName("w", None, (int(digits[0]), int(digits[1])))
+        if parsed is not None and parsed.stem == "w" and len(parsed.indices) == 2:
+            j, k = parsed.indices  # w_{kj} for w_{jk}: the indices swapped
+            swapped = naming.layered("w", parsed.layer or 0, k, j)
+            if swapped in pool:
+                return naming.shown_name(pool[swapped].name)
         if parsed is not None:
             ranked = [
                 (_distance(parsed, other), order, spelling)
@@ -231,9 +236,9 @@ class Names:
                 if (other := naming.parse_name(spelling)) is not None and other.stem == parsed.stem
             ]
             if ranked:
-                return pool[min(ranked)[2]].name
+                return naming.shown_name(pool[min(ranked)[2]].name)
         close = difflib.get_close_matches(name, list(spellings), n=1, cutoff=0.6)
-        return spellings[close[0]].name if close else None
+        return naming.shown_name(spellings[close[0]].name) if close else None
 
     def needs_indices(self, name: str) -> bool:
         """Whether `name` is a layered quantity written without the node indices it needs here."""

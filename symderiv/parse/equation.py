@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symderiv.core import notation
+from symderiv.core import naming, notation
 from symderiv.parse.latex import COST_DERIVATIVE, strip_delimiters, translate
 from symderiv.parse.plain import ParseError, parse_expression
 
@@ -47,10 +47,13 @@ class Equation:
         return self.text[self.right_at : self.right_end]
 
 
-def split_equation(text: str, latex: bool) -> Equation | None:
-    """The equation `text` is, None when it holds no `=`; ParseError for an unreadable one."""
+def split_equation(text: str, latex: bool, parameter: str | None = None) -> Equation | None:
+    r"""The equation `text` is, None when it holds no `=`; ParseError for an unreadable one.
+
+    An `=` inside braces (`\sum_{i=1}`) is not the equation's; `parameter`, the name of the
+    gradient checked, makes the advice for a wrong left side name it."""
     start, end = strip_delimiters(text) if latex else (0, len(text))
-    signs = [i for i in range(start, end) if text[i] == "="]
+    signs = [i for i in range(start, end) if text[i] == "=" and _depth(text, start, i) == 0]
     if not signs:
         return None
     if len(signs) > 1:
@@ -67,19 +70,24 @@ def split_equation(text: str, latex: bool) -> Equation | None:
         right_at += 1
     if right_at >= end:
         raise ParseError(text, sign + 1, "nothing after '=': write your answer there")
-    variable = _left_variable(text, left_at, left_end, latex)
+    variable = _left_variable(text, left_at, left_end, latex, parameter)
     return Equation(text, variable, left_at, right_at, end)
 
 
-def _left_variable(text: str, start: int, end: int, latex: bool) -> str:
+def _depth(text: str, start: int, at: int) -> int:
+    """How many braces are open at `at` (counting from `start`)."""
+    depth = 0
+    for char in text[start:at]:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+    return depth
+
+
+def _left_variable(text: str, start: int, end: int, latex: bool, parameter: str | None) -> str:
     """The name `∂J/∂<name>` on the left of `=` differentiates by."""
     left = text[start:end]
-    written = notation.current()
-    cost = written.cost
-    example = (
-        written.gradient_latex("w_2") if latex else ("dw2" if written.named_gradients else "")
-    ) or f"d{cost}/dw2 or ∂{cost}/∂w₂"
-    reason = f"the left side of '=' must be the derivative you give, as {example}"
+    reason = (
+        f"the left side of '=' must be the derivative you give, as {_example(latex, parameter)}"
+    )
     if not left.strip():
         raise ParseError(text, start, reason)
     match = _QUOTIENT.fullmatch(left.strip())
@@ -98,6 +106,17 @@ def _left_variable(text: str, start: int, end: int, latex: bool) -> str:
         if plain.startswith(COST_DERIVATIVE) and " " not in plain:
             return plain[len(COST_DERIVATIVE) :]
     raise ParseError(text, start, reason)
+
+
+def _example(latex: bool, parameter: str | None) -> str:
+    """The left side wanted, in the notation in force: the checked gradient's, else `w2`'s."""
+    written, name = notation.current(), parameter or "w2"
+    if latex:
+        return written.gradient_latex(naming.latex_name(name) or "w_2")
+    shown = naming.shown_name(name)
+    if written.named_gradients:
+        return f"d{shown}"
+    return f"d{written.cost}/d{shown} or ∂{written.cost}/∂{naming.text_name(name) or shown}"
 
 
 def _one_name(text: str, name: str, offset: int, latex: bool, reason: str) -> str:

@@ -114,6 +114,14 @@ _KNOWN = sorted(
 )
 _LAYERED = frozenset(naming.LAYERED)
 _COSTS = frozenset(notation.COST_LETTERS)
+#: Commands a student writes that an answer cannot hold, with what to write instead.
+_WRITE_OUT = {
+    "sum": r"\sum is not understood: write the sum out term by term, as "
+    r"\delta^{(2)}_1 w^{(2)}_{11} + \delta^{(2)}_2 w^{(2)}_{21}",
+    "prod": r"\prod is not understood: write the product out factor by factor",
+    "max": r"\max is not understood: write \operatorname{ReLU}(z) for max(0, z), and "
+    r"\operatorname{ReLU}'(z) for its slope",
+}
 #: `dz^{[2]}`, `dW^{[2]}_{12}`: a delta or gradient named with a d (Ng's notation); the name
 #: keeps its d (`dz2`), and what it means is for the reader of the names to say.
 _D_NAMED = {"d" + stem: stem for stem in ("w", "b", "z", "a")} | {"dW": "w", "dZ": "z", "dA": "a"}
@@ -554,6 +562,8 @@ class _Reader:
             )
         if len(name) == 1 and not name.isalpha():
             raise self.error(token.start, rf"'\{name}' is not understood in an answer")
+        if name in _WRITE_OUT:
+            raise self.error(token.start, _WRITE_OUT[name])
         close = difflib.get_close_matches(name, _KNOWN, n=1, cutoff=0.6)
         hint = rf" Did you mean \{close[0]}?" if close else ""
         raise self.error(token.start, rf"unknown LaTeX command \{name}.{hint}")
@@ -581,15 +591,20 @@ class _Reader:
         if first >= stop or not self.is_char(self.tokens[first], "{"):
             return None
         numerator = self.braced_tokens(first)
-        if len(numerator) == 2 and numerator[0].text == "d" and numerator[1].text in _COSTS:
+        upright = self.upright_d(numerator)
+        if upright and len(numerator) == upright + 1 and numerator[upright].text in _COSTS:
+            pass  # \frac{\mathrm{d}J}{\mathrm{d}w_1}
+        elif len(numerator) == 2 and numerator[0].text == "d" and numerator[1].text in _COSTS:
             pass  # \frac{dJ}{dw_2}; other fractions whose top starts with d are fractions
         elif not numerator or not self.is_cmd(numerator[0], "partial"):
             return None
         elif len(numerator) != 2 or numerator[1].text not in _COSTS:
             raise self.error(
                 numerator[0].start,
-                r"only derivatives of the cost J (or C, L, E) are understood: "
-                r"\frac{\partial J}{\partial ...}",
+                r"of the derivatives only the cost's (\frac{\partial J}{\partial ...}) are "
+                r"understood: write the chain rule's other factors out, as \sigma'(z_2) for "
+                r"\frac{\partial \hat{y}}{\partial z_2} and a_1 for "
+                r"\frac{\partial z_2}{\partial w_2}",
             )
         second = self.next_index(stop, self.matches[first] + 1)
         if second >= stop or not self.is_char(self.tokens[second], "{"):
@@ -618,10 +633,25 @@ class _Reader:
         self.i = close + 1
         return COST_DERIVATIVE + name
 
+    def upright_d(self, tokens: list[_Token]) -> int:
+        r"""How many tokens an upright d takes at the start of `tokens`: `\mathrm{d}` (4), or 0."""
+        if (
+            len(tokens) >= 4
+            and self.is_cmd(tokens[0], "mathrm", "operatorname", "text", "mathit")
+            and self.is_char(tokens[1], "{")
+            and tokens[2].text == "d"
+            and self.is_char(tokens[3], "}")
+        ):
+            return 4
+        return 0
+
     def differential(self, tokens: list[_Token]) -> int:
         """How many tokens `∂` or `d` takes at the start of `tokens` (0: neither)."""
         if tokens and self.is_cmd(tokens[0], "partial"):
             return 1
+        upright = self.upright_d(tokens)
+        if upright and len(tokens) > upright:
+            return upright
         if (
             len(tokens) > 1
             and self.is_char(tokens[0], "d")
@@ -772,7 +802,7 @@ class _Reader:
                 self.i = self.next_index(stop) + 1
                 indices = self.subscript(stop)
             elif self.is_char(following, "^") and layer is None and base in _LAYERED:
-                layer = self.layer_superscript(stop, base)
+                layer = self.layer_superscript(stop)
                 if layer is None:
                     break
             else:
@@ -856,7 +886,7 @@ class _Reader:
             raise self.error(token.start, "empty subscript")
         return chunks
 
-    def layer_superscript(self, stop: int, base: str = "") -> str | None:
+    def layer_superscript(self, stop: int) -> str | None:
         """`^{(2)}` or `^{[2]}` after w, b, z, a or δ: the layer; `^L` (`^{L}`, `^{(L)}`): the
         output layer; None (read nothing) if a power."""
         caret = self.next_index(stop)
@@ -882,15 +912,9 @@ class _Reader:
         if inside == "L":
             self.i = end
             return inside
-        # Nielsen's `w^{3}_{12}`: bare digits are the layer in a notation that writes it so,
-        # when node indices follow or on δ (`a^{2}` alone stays a square).
-        after = self.next_index(stop, end)
-        indexed = after < stop and self.is_char(self.tokens[after], "_")
-        if (
-            inside.isdigit()
-            and notation.current().layers == "plain"
-            and (indexed or base == "delta")
-        ):
+        # Nielsen's `w^{3}_{12}`, `a^2`: in a notation that writes layers so, bare digits on a
+        # layered name are its layer (a square is written with brackets, `(a^2)^2`).
+        if inside.isdigit() and notation.current().layers == "plain":
             self.i = end
             return inside
         return None
