@@ -164,7 +164,6 @@ REFUSED = [  # (category, spec, param, answer, words of the reason, where the ca
     ("equation", SEED, "w2", "dJ/dw1 = delta2*a1", "checked as ∂J/∂w₂ (--param w2)", 0),
     ("equation", SEED, "w2", "∂J/∂ŷ = 2(ŷ − y)", "∂J/∂ŷ (not a parameter)", 0),
     ("equation", SEED, "w2", "delta2 = x", "the left side of '=' must be", 0),
-    ("equation", SEED, "w2", "dJ/dw2 = delta2*a1 = x", "one '=' at most", 19),
     ("equation", SEED, "w2", "dJ/dw2 = ", "nothing after '='", 8),
     ("equation", SEED, "w2", "dJ/dw2 = 2*(yaht - y)", "Did you mean 'yhat'?", 12),
     ("equation", SEED, "w2", r"\frac{\partial J}{\partial w_2} = \hat{x}", r"only \hat{y}", 34),
@@ -286,3 +285,23 @@ def test_what_to_write_instead(
     result = check_answer(NetworkSpec(layers=layers), param, answer)
     assert result.verdict is Verdict.CANNOT_JUDGE
     assert words in result.reason, result.reason
+
+
+@pytest.mark.parametrize(
+    ("answer", "verdict"),
+    [
+        ("dJ/dw2 = delta2*a1 = 2*(yhat - y)*yhat*(1 - yhat)*a1", Verdict.CORRECT),
+        ("dJ/dw2 = delta2*a1 = 2*(yhat - y)*yhat*a1", Verdict.INCORRECT),  # the later side
+        ("dJ/dw2 = delta1*a1 = 2*(yhat - y)*yhat*(1 - yhat)*a1", Verdict.INCORRECT),
+        (r"\frac{\partial J}{\partial w_2} &= \delta_2 a_1 \\ &= 2(\hat{y}-y)\hat{y}(1-\hat{y})a_1",
+         Verdict.CORRECT),
+        (r"\begin{aligned} \frac{\partial J}{\partial w_2} &= \delta_2 a_1 \\ "
+         r"&= 2(\hat{y}-y)\hat{y}a_1 \end{aligned}", Verdict.INCORRECT),
+    ],
+)  # fmt: skip
+def test_a_chain_of_equalities_is_right_when_every_side_is(answer: str, verdict: Verdict) -> None:
+    result = check_answer(NetworkSpec(), "w2", answer)
+    assert result.verdict is verdict, result.reason
+    assert is_correct(NetworkSpec(), "w2", "delta2*a1")  # the first side, judged without the tool
+    if verdict is Verdict.INCORRECT and "delta2" in answer.replace("\\delta_2", "delta2"):
+        assert result.read_as is not None and "the first side after '=' is right" in result.read_as

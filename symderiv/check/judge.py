@@ -20,6 +20,7 @@ relative and an absolute tolerance:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 from collections.abc import Sequence
@@ -135,13 +136,28 @@ class Judge:
             return cannot_judge(name, str(error), error_position=error.position)
         except (SymderivError, RecursionError) as error:
             return cannot_judge(name, str(error) or messages.NESTED_TOO_DEEPLY)
-        read_as = to_text(reading.expr)
+        result = self.judged(gradient, reading.expr, answer, reading.input_format)
+        for step, written in reading.steps:  # ∂J/∂w = A = B: every side must be the gradient
+            if result.verdict is not Verdict.CORRECT:
+                break
+            later = self.judged(gradient, step, f"{answer}\x00{written}", reading.input_format)
+            if later.verdict is not Verdict.CORRECT:
+                note = messages.chained_step(written)
+                read_as = f"{later.read_as}   ({note})" if later.read_as else None
+                return dataclasses.replace(later, reason=f"{note}: {later.reason}", read_as=read_as)
+        return result
+
+    def judged(
+        self, gradient: Gradient, expr: sp.Expr, text: str, input_format: str
+    ) -> CheckResult:
+        """The verdict on one expression read from an answer."""
+        read_as = to_text(expr)
         try:
-            expr = reading.expr.xreplace(self.names.constants)
-            return self.judge(gradient, expr, answer, reading.input_format, read_as)
+            expr = expr.xreplace(self.names.constants)
+            return self.judge(gradient, expr, text, input_format, read_as)
         except Unsupported as error:
             return cannot_judge(
-                name, str(error), read_as=read_as, input_format=reading.input_format
+                gradient.parameter.name, str(error), read_as=read_as, input_format=input_format
             )
 
     def judge(

@@ -115,6 +115,11 @@ def other_left_side(named: str, param: str, is_parameter: bool) -> str:
 NESTED_TOO_DEEPLY = "the answer is nested too deeply"
 
 
+def chained_step(written: str) -> str:
+    """A later side of `∂J/∂w = A = B` that is not the gradient, though the first is."""
+    return f"this is the later side {written!r}; the first side after '=' is right"
+
+
 def internal_error(detail: str) -> str:
     return f"internal error while checking ({detail})"
 

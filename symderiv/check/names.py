@@ -41,6 +41,8 @@ class Reading:
 
     expr: sp.Expr
     input_format: str
+    # The other right sides of a chain `∂J/∂w = A = B`, each (expression, as written).
+    steps: tuple[tuple[sp.Expr, str], ...] = ()
 
 
 class Names:
@@ -140,10 +142,23 @@ class Names:
             fmt = "latex" if looks_like_latex(answer) else "plain"
         latex = fmt == "latex"
         start, end = 0, len(answer)
-        equation = split_equation(answer, latex, parameter) if parameter is not None else None
+        equation = (
+            split_equation(answer, latex, parameter, chained=True)
+            if parameter is not None
+            else None
+        )
+        steps: tuple[tuple[sp.Expr, str], ...] = ()
         if equation is not None and parameter is not None:
             self.check_left_side(equation, parameter)
             start, end = equation.right_at, equation.right_end
+            steps = tuple(
+                (self.expression(answer, at, stop, latex), answer[at:stop].strip())
+                for at, stop in equation.more
+            )
+        return Reading(self.expression(answer, start, end, latex), fmt, steps)
+
+    def expression(self, answer: str, start: int, end: int, latex: bool) -> sp.Expr:
+        """`answer[start:end]` read in the network's symbols; errors point into `answer`."""
         try:
             expr, plain, locate = _parse(answer[start:end], latex)
         except ParseError as error:
@@ -158,7 +173,7 @@ class Names:
                 raise ParseError(answer, position, meaning)
             if meaning != symbol:
                 mapping[symbol] = meaning
-        return Reading(expr.xreplace(mapping), fmt)
+        return expr.xreplace(mapping)
 
     def meaning(self, name: str, latex: bool) -> sp.Expr | str:
         """What `name` stands for in an answer, or why it cannot be read."""

@@ -41,37 +41,47 @@ class Equation:
     left_at: int  # where the left side starts in `text`
     right_at: int  # where the right side starts in `text`
     right_end: int  # where it ends (before closing `$` or `\]`)
+    # A chain `∂J/∂w = A = B`: where each right side after the first starts and ends.
+    more: tuple[tuple[int, int], ...] = ()
 
     @property
     def right(self) -> str:
         return self.text[self.right_at : self.right_end]
 
 
-def split_equation(text: str, latex: bool, parameter: str | None = None) -> Equation | None:
+def split_equation(
+    text: str, latex: bool, parameter: str | None = None, *, chained: bool = False
+) -> Equation | None:
     r"""The equation `text` is, None when it holds no `=`; ParseError for an unreadable one.
 
     An `=` inside braces (`\sum_{i=1}`) is not the equation's; `parameter`, the name of the
-    gradient checked, makes the advice for a wrong left side name it."""
+    gradient checked, makes the advice for a wrong left side name it. With `chained`, the
+    derivative may be followed by several right sides, as in notes (`∂J/∂w₂ = δ₂a₁ = …`)."""
     start, end = strip_delimiters(text) if latex else (0, len(text))
     signs = [i for i in range(start, end) if text[i] == "=" and _depth(text, start, i) == 0]
     if not signs:
         return None
-    if len(signs) > 1:
+    if len(signs) > 1 and not chained:
         raise ParseError(
             text, signs[1], "one '=' at most: write the derivative, '=', then your answer"
         )
+    sides: list[tuple[int, int]] = []
+    for sign, after in zip(signs, [*signs[1:], end]):
+        right_at = sign + 1
+        while right_at < after and text[right_at].isspace():
+            right_at += 1
+        right_end = after - 1 if after < end and text[after - 1] == "&" else after
+        if right_at >= right_end:
+            raise ParseError(text, sign + 1, "nothing after '=': write your answer there")
+        sides.append((right_at, right_end))
     sign = signs[0]
     left_end = sign - 1 if sign > start and text[sign - 1] == "&" else sign
     left_at = start
     while left_at < left_end and text[left_at].isspace():
         left_at += 1
-    right_at = sign + 1
-    while right_at < end and text[right_at].isspace():
-        right_at += 1
-    if right_at >= end:
-        raise ParseError(text, sign + 1, "nothing after '=': write your answer there")
     variable = _left_variable(text, left_at, left_end, latex, parameter)
-    return Equation(text, variable, left_at, right_at, end)
+    (right_at, right_end), *more = sides
+    return Equation(text, variable, left_at, right_at, right_end, tuple(more))
 
 
 def _depth(text: str, start: int, at: int) -> int:

@@ -77,10 +77,16 @@ _TYPED_NAMES = ", ".join(
 )
 _NAMING_COMMANDS = frozenset({"operatorname", "mathrm", "text", "textrm", "mathit", "rm"})
 _PRODUCTS = {"cdot": "*", "times": "*", "ast": "*", "div": "/"}
-# spacing commands: read as a space, so they never change what is multiplied by what
+# spacing commands: read as a space, so they never change what is multiplied by what; `\\`
+# (a line break inside an aligned environment) too
 _SPACES = frozenset(
     {",", ";", ":", ">", "!", " ", "quad", "qquad", "thinspace", "medspace", "thickspace"}
-    | {"enspace", "negthinspace"}
+    | {"enspace", "negthinspace", "\\"}
+)
+_ENVIRONMENT = re.compile(
+    r"\s*\\begin\{(?P<open>aligned|align\*?|split|gathered|equation\*?)\}"
+    r"(?P<body>.*?)\\end\{(?P<close>[a-z]+\*?)\}\s*",
+    re.DOTALL,
 )
 # sizes of a delimiter (\big( ... \big)): dropped, the delimiter is read as if written alone
 _SIZES = frozenset(
@@ -219,7 +225,12 @@ def strip_delimiters(text: str) -> tuple[int, int]:
             and text.startswith(opener, start)
             and text.endswith(closer, 0, end)
         ):
-            return start + len(opener), end - len(closer)
+            start, end = start + len(opener), end - len(closer)
+            break
+    # An environment copied from notes around the whole answer: \begin{aligned} … \end{aligned}
+    match = _ENVIRONMENT.fullmatch(text, start, end)
+    if match is not None and match["open"] == match["close"]:
+        return match.start("body"), match.end("body")
     return start, end
 
 
