@@ -23,8 +23,10 @@ from symderiv.check.batch import Row, run_batch
 from symderiv.check.judge import check_answer
 from symderiv.check.result import Mistake
 from symderiv.cli.main import cli
+from symderiv.core import notation
 from symderiv.core.spec import NetworkSpec
 from symderiv.engine.layers import derive_layers
+from symderiv.parse import matrix as tree
 from symderiv.render.printing import to_plain
 
 WIDE = NetworkSpec(layers=(2, 3, 1))
@@ -284,12 +286,42 @@ CASES: list[Case] = [
     (BATCH, "Delta1", "W2^T Delta2 ⊙ sigmoid'(Z1)",
      r"(W^{(2)})^\top \Delta^{(2)} \odot \sigma'(Z^{(1)})",
      lambda q: had(q.W[2].T @ q.D[2], q.fp(1, q.Z[1])), None, ""),
-    (BATCH, "Delta1", "W2^T Delta2 A2", r"(W^{(2)})^\top \Delta^{(2)} A^{(2)}",
-     lambda q: q.W[2].T @ q.D[2] @ q.A[2], Mistake.SHAPE,
+    (BATCH, "Delta1", "W2^T Delta2 X", r"(W^{(2)})^\top \Delta^{(2)} X",
+     lambda q: q.W[2].T @ q.D[2] @ q.X, Mistake.SHAPE,
      "cannot multiply, as matrices or entry by entry"),
     (BATCH, "Delta1", "W2^T Delta2 * sigmoid'(Z1)",
      r"(W^{(2)})^\top \Delta^{(2)} \cdot \sigma'(Z^{(1)})",
      lambda q: had(q.W[2].T @ q.D[2], q.fp(1, q.Z[1])), None, ""),
+    # ⊙ binds looser than the matrix product: σ'(z) ⊙ Wᵀ δ is σ'(z) ⊙ (Wᵀ δ)
+    (WIDE, "delta1", "sigmoid'(z1) ⊙ W2^T delta2",
+     r"\sigma'(z^{(1)}) \odot (W^{(2)})^T \delta^{(2)}",
+     lambda q: had(q.fp(1, q.Z[1]), q.W[2].T @ q.D[2]), None, ""),
+    (BATCH, "Delta1", "σ'(Z1) ⊙ (W2)ᵀ Δ2", r"\sigma'(Z^{(1)})\odot(W^{(2)})^T\Delta^{(2)}",
+     lambda q: had(q.fp(1, q.Z[1]), q.W[2].T @ q.D[2]), None, ""),
+    (BATCH, "Delta1", "A1 ⊙ (1 - A1) ⊙ W2^T Delta2",
+     r"A^{(1)}\odot(1-A^{(1)})\odot(W^{(2)})^T\Delta^{(2)}",
+     lambda q: had(had(q.A[1], 1 - q.A[1]), q.W[2].T @ q.D[2]), None, ""),
+    (WIDE, "delta1", "sigmoid'(z1) ⊙ W2 delta2", r"\sigma'(z^{(1)}) \odot W^{(2)} \delta^{(2)}",
+     lambda q: had(q.fp(1, q.Z[1]), q.W[2] @ q.D[2]), Mistake.TRANSPOSE,
+     "missing transpose on W⁽²⁾"),
+    (WIDE, "delta1", "sigmoid(z1) ⊙ W2^T delta2", r"\sigma(z^{(1)}) \odot (W^{(2)})^T \delta^{(2)}",
+     lambda q: had(sigmoid(q.Z[1]), q.W[2].T @ q.D[2]), Mistake.WRONG_ACTIVATION_DERIVATIVE,
+     "σ(z⁽¹⁾) where σ'(z⁽¹⁾)"),
+    (BATCH, "Delta1", "A1 ⊙ (1 - A1) ⊙ W2 Delta2",
+     r"A^{(1)}\odot(1-A^{(1)})\odot W^{(2)}\Delta^{(2)}",
+     lambda q: had(had(q.A[1], 1 - q.A[1]), q.W[2] @ q.D[2]), Mistake.TRANSPOSE,
+     "missing transpose on W⁽²⁾"),
+    # a run of products read by shape is regrouped where only another grouping fits (Ng's `*`)
+    (WIDE, "delta1", "σ'(z1) * W2^T delta2", r"\sigma'(z^{(1)}) \cdot (W^{(2)})^\top \delta^{(2)}",
+     lambda q: had(q.fp(1, q.Z[1]), q.W[2].T @ q.D[2]), None, ""),
+    (BATCH, "Delta1", "σ'(Z1) W2ᵀ Δ2", r"\sigma'(Z^{(1)}) W^{(2)\top} \Delta^{(2)}",
+     lambda q: had(q.fp(1, q.Z[1]), q.W[2].T @ q.D[2]), None, ""),
+    (WIDE, "delta1", "σ'(z1) * W2 delta2", r"\sigma'(z^{(1)}) \cdot W^{(2)} \delta^{(2)}",
+     lambda q: had(q.fp(1, q.Z[1]), q.W[2] @ q.D[2]), Mistake.TRANSPOSE,
+     "missing transpose on W⁽²⁾"),
+    (WIDE, "delta1", "σ'(z2) * W2^T delta2", r"\sigma'(z^{(2)}) \cdot (W^{(2)})^\top \delta^{(2)}",
+     lambda q: had(q.fp(2, q.Z[2]), q.W[2].T @ q.D[2]), Mistake.WRONG_ARGUMENT,
+     "σ'(z⁽²⁾) where σ'(z⁽¹⁾) is meant"),
 ]  # fmt: skip
 
 
@@ -355,6 +387,112 @@ def test_a_matrix_product_that_fits_only_by_the_numbers_says_so() -> None:
     assert result.verdict.value == "incorrect"
     assert result.diagnosis is not None
     assert "equal in this network, not in general" in result.diagnosis.message, result.diagnosis
+
+
+def grouping(node: tree.Node) -> str:
+    """A tree as the brackets it stands for (products only): `(a1 ⊙ (W2 * d2))`."""
+    if isinstance(node, tree.Name):
+        return node.name
+    if isinstance(node, tree.Transpose):
+        return grouping(node.arg) + "ᵀ"
+    if isinstance(node, tree.Sum):
+        return f"({grouping(node.left)} + {grouping(node.right)})"
+    assert isinstance(node, tree.Product), node
+    sign = "⊙" if node.entrywise else "*" if node.by_shape else "@"
+    shown = f"({grouping(node.left)} {sign} {grouping(node.right)})"
+    return f"[{shown}]" if node.bracketed else shown
+
+
+@pytest.mark.parametrize(
+    ("text", "grouped"),
+    [
+        ("a1 ⊙ W2 d2", "(a1 ⊙ (W2 * d2))"),
+        ("W2 d2 ⊙ a1", "((W2 * d2) ⊙ a1)"),
+        ("a1 .* W2.T @ d2 ∘ a1", "((a1 ⊙ (W2ᵀ @ d2)) ⊙ a1)"),
+        ("a1 ⊙ W2 d2 + a1", "((a1 ⊙ (W2 * d2)) + a1)"),
+        ("a1 * W2 d2", "((a1 * W2) * d2)"),  # as written: the checker regroups by shape
+        ("(a1 W2) d2", "([(a1 * W2)] * d2)"),
+    ],
+)
+def test_the_entrywise_product_binds_looser_than_the_matrix_product(
+    text: str, grouped: str
+) -> None:
+    assert grouping(tree.parse_matrix(text)) == grouped
+
+
+@pytest.mark.parametrize(
+    ("answer", "read_as"),
+    [
+        ("sigmoid'(z1) ⊙ W2^T delta2", "σ'(z⁽¹⁾) ⊙ ((W⁽²⁾)ᵀ·δ⁽²⁾)"),
+        ("W2^T delta2 ⊙ sigmoid'(z1)", "((W⁽²⁾)ᵀ·δ⁽²⁾) ⊙ σ'(z⁽¹⁾)"),
+        ("σ'(z1) * W2^T delta2", "σ'(z⁽¹⁾) ⊙ ((W⁽²⁾)ᵀ·δ⁽²⁾)"),
+        ("W2^T delta2 σ'(z1)", "((W⁽²⁾)ᵀ·δ⁽²⁾) ⊙ σ'(z⁽¹⁾)"),
+    ],
+)
+def test_read_as_shows_the_grouping_used(answer: str, read_as: str) -> None:
+    result = check_answer(WIDE, "delta1", answer)
+    assert result.verdict.value == "correct", result
+    assert result.read_as == read_as
+
+
+def test_the_first_grouping_that_fits_is_taken_however_wrong_its_value() -> None:
+    """Δ2 A2 fits only entry by entry: W2ᵀ (Δ2 ⊙ A2), n₁ × m, judged by its entries."""
+    expected = expected_verdict(BATCH, "Delta1", lambda q: q.W[2].T @ had(q.D[2], q.A[2]))
+    result = check_answer(BATCH, "Delta1", "W2^T Delta2 A2")
+    assert result.verdict.value == expected == "incorrect", result
+    assert result.read_as == "(W⁽²⁾)ᵀ·(Δ⁽²⁾ ⊙ Ŷ)"
+    assert result.counterexample is not None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "(σ'(z1) W2^T) delta2",  # brackets close a run
+        "σ'(z1) * W2^T @ delta2",  # so does `@`
+        "(σ'(z1) ⊙ W2^T) delta2",  # and ⊙ where brackets put it first
+    ],
+)
+def test_a_run_is_never_regrouped_across_brackets_or_fixed_products(answer: str) -> None:
+    result = check_answer(WIDE, "delta1", answer)
+    assert result.verdict.value == "incorrect", result
+    assert result.diagnosis is not None and result.diagnosis.mistake is Mistake.SHAPE
+    assert "σ'(z⁽¹⁾)" in result.diagnosis.message and "(W⁽²⁾)ᵀ" in result.diagnosis.message
+
+
+@pytest.mark.parametrize(
+    ("preset", "spec", "param", "answer", "value", "mistake"),
+    [
+        ("ng", BATCH, "delta1", r"\sigma'(Z^{[1]}) * W^{[2]T}dZ^{[2]}",
+         lambda q: had(q.fp(1, q.Z[1]), q.W[2].T @ q.D[2]), None),
+        ("ng", WIDE, "delta1", r"\sigma'(Z^{[1]}) * W^{[2]T}dZ^{[2]}",
+         lambda q: had(q.fp(1, q.Z[1]), q.W[2].T @ q.D[2]), None),
+        ("ng", BATCH, "delta1", r"\sigma'(Z^{[1]}) * W^{[2]}dZ^{[2]}",
+         lambda q: had(q.fp(1, q.Z[1]), q.W[2] @ q.D[2]), Mistake.TRANSPOSE),
+        ("nielsen", WIDE, "delta2", r"\sigma'(z^2)\odot(w^3)^T\delta^3",
+         lambda q: had(q.fp(1, q.Z[1]), q.W[2].T @ q.D[2]), None),
+        ("nielsen", WIDE, "delta2", r"\sigma'(z^2)\odot w^3\delta^3",
+         lambda q: had(q.fp(1, q.Z[1]), q.W[2] @ q.D[2]), Mistake.TRANSPOSE),
+        ("nielsen", WIDE, "delta2", r"\sigma'(z^3)\odot(w^3)^T\delta^3",
+         lambda q: had(q.fp(2, q.Z[2]), q.W[2].T @ q.D[2]), Mistake.WRONG_ARGUMENT),
+    ],
+)  # fmt: skip
+def test_the_textbooks_deltas_in_their_notations(
+    preset: str,
+    spec: NetworkSpec,
+    param: str,
+    answer: str,
+    value: Callable[[Any], Any],
+    mistake: Mistake | None,
+) -> None:
+    expected = expected_verdict(spec, "delta1", value)  # the same layer, by the package's count
+    assert expected == ("correct" if mistake is None else "incorrect"), "the case's own mistake"
+    with notation.using(preset):
+        result = check_answer(spec, param, answer)
+    assert result.verdict.value == expected, result
+    if mistake is None:
+        assert result.diagnosis is None
+    else:
+        assert result.diagnosis is not None and result.diagnosis.mistake is mistake, result
 
 
 def test_read_as_writes_one_minus_a_layer_without_a_factor_one() -> None:
@@ -484,6 +622,13 @@ def test_cli_checks_a_latex_matrix_answer() -> None:
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "correct: ∂J/∂W⁽²⁾"
     assert "read as:        δ⁽²⁾·(a⁽¹⁾)ᵀ" in result.output
+
+
+def test_cli_reads_the_entrywise_product_after_the_matrix_product() -> None:
+    result = run("sigmoid'(z1) ⊙ W2^T delta2", "--param", "delta1", "--layers", "2-3-1")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "correct: δ⁽¹⁾"
+    assert "read as:        σ'(z⁽¹⁾) ⊙ ((W⁽²⁾)ᵀ·δ⁽²⁾)" in result.output
 
 
 def test_cli_names_a_missing_transpose() -> None:

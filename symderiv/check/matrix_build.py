@@ -9,7 +9,9 @@ transposes change nothing and the answer is judged by value. A shape that does n
 
 `1 − a1` reads the 1 as a matrix of ones, as lectures write σ'(z) = a ⊙ (1 − a). A product
 written `*` or by juxtaposition is the matrix product where the shapes allow it, else the entrywise
-one where they are equal (`Product.by_shape`); `@` and `⊙` are what they say.
+one where they are equal (`Product.by_shape`); `@` and `⊙` are what they say. A run of such
+products (`σ'(Z1) * W2ᵀ dZ2`) is grouped left to right where that fits, else by the first other
+grouping that fits (`σ'(Z1) ⊙ (W2ᵀ dZ2)`), as a reader would; brackets, `@` and `⊙` end a run.
 """
 
 from __future__ import annotations
@@ -30,8 +32,13 @@ from symderiv.render.printing import to_text
 
 #: Nodes an entry may have once written out (a product of k n × n matrices grows like n^k).
 MAX_ENTRY_NODES = 20_000
+#: Factors of a run of products read by shape that are regrouped when left to right does not
+#: fit (the groupings of k factors grow as the Catalan numbers: 429 for 8).
+MAX_REGROUPED = 8
 
 Shape = tuple[sp.Expr, sp.Expr]
+#: How a run of factors is grouped: a factor's index, or the product of two groupings.
+Grouping = int | tuple["Grouping", "Grouping"]
 
 
 @dataclass(frozen=True)
@@ -228,12 +235,57 @@ class Builder:
         return Built(sp.MatAdd(left.expr, right.expr), left.shape, cost)
 
     def visit_Product(self, node: tree.Product) -> Built:
+        if node.by_shape:
+            return self.run(node)
         left, right = self.visit(node.left), self.visit(node.right)
-        entrywise = node.entrywise
-        if node.by_shape and left.shape is not None and right.shape is not None:
-            # `*` or juxtaposition: ⊙ only where no matrix product fits and the shapes agree
+        return self.product(node, left, right, node.entrywise)
+
+    def run(self, node: tree.Product) -> Built:
+        """A run of products read by shape, grouped left to right where that fits, else by the
+        first other grouping whose shapes fit; left to right (and its misfit) where none does."""
+        operators = _run(node)
+        factors = [operators[0].left, *(op.right for op in operators)]
+        built: list[Built] = []
+        for factor in factors:
+            try:
+                built.append(self.visit(factor))
+            except ShapeProblem:
+                if built:
+                    self.left_to_right(operators, built)  # a misfit written earlier comes first
+                raise
+        if len(factors) <= MAX_REGROUPED:
+            grouping = _first_fitting([b.shape for b in built])
+            if grouping is not None:
+                return self.grouped(grouping, operators, built)
+        return self.left_to_right(operators, built)
+
+    def left_to_right(self, operators: list[tree.Product], built: list[Built]) -> Built:
+        result = built[0]
+        for op, right in zip(operators, built[1:]):
+            result = self.by_shape(op, result, right)
+        return result
+
+    def grouped(
+        self, grouping: Grouping, operators: list[tree.Product], built: list[Built]
+    ) -> Built:
+        """The run's factors multiplied as `grouping` says."""
+        if isinstance(grouping, int):
+            return built[grouping]
+        left, right = grouping
+        op = operators[_first_factor(right) - 1]  # the sign written between the two parts
+        return self.by_shape(
+            op, self.grouped(left, operators, built), self.grouped(right, operators, built)
+        )
+
+    def by_shape(self, node: tree.Node, left: Built, right: Built) -> Built:
+        """`*` or juxtaposition: ⊙ only where no matrix product fits and the shapes agree."""
+        entrywise = False
+        if left.shape is not None and right.shape is not None:
             entrywise = left.shape[1] != right.shape[0] and left.shape == right.shape
-        return self.product(node, left, right, entrywise)
+        built = self.product(node, left, right, entrywise)
+        if built.cost > MAX_ENTRY_NODES:
+            raise TooLarge
+        return built
 
     def product(self, node: tree.Node, left: Built, right: Built, entrywise: bool) -> Built:
         cost = left.cost + right.cost + 1
@@ -318,6 +370,54 @@ class Builder:
         if isinstance(node, tree.Name) and node.name == "m":
             return EXAMPLES
         raise NotUnderstood(node, "a size is a whole number or m")
+
+
+def _run(node: tree.Product) -> list[tree.Product]:
+    """The products of the run `node` ends, first to last (as read: `((a b) c) d`)."""
+    operators = [node]
+    left = node.left
+    while isinstance(left, tree.Product) and left.by_shape and not left.bracketed:
+        operators.append(left)
+        left = left.left
+    return operators[::-1]
+
+
+def _first_fitting(shapes: list[Shape | None]) -> Grouping | None:
+    """The first grouping of the factors, left to right first, whose products all fit."""
+    found: dict[tuple[int, int], list[tuple[Grouping, Shape | None]]] = {}
+
+    def fitting(i: int, j: int) -> list[tuple[Grouping, Shape | None]]:
+        """Every grouping of factors i to j − 1 that fits, in order, with its shape."""
+        if j - i == 1:
+            return [(i, shapes[i])]
+        if (i, j) not in found:
+            groupings: list[tuple[Grouping, Shape | None]] = []
+            for k in range(j - 1, i, -1):  # the last product taken last: left to right first
+                for left, left_shape in fitting(i, k):
+                    for right, right_shape in fitting(k, j):
+                        fits, shape = _by_shape(left_shape, right_shape)
+                        if fits:
+                            groupings.append(((left, right), shape))
+            found[(i, j)] = groupings
+        return found[(i, j)]
+
+    groupings = fitting(0, len(shapes))
+    return groupings[0][0] if groupings else None
+
+
+def _by_shape(left: Shape | None, right: Shape | None) -> tuple[bool, Shape | None]:
+    """Whether a product read by shape fits, and its shape."""
+    if left is None or right is None:
+        return True, left or right
+    if left[1] == right[0]:
+        return True, (left[0], right[1])
+    return left == right, left
+
+
+def _first_factor(grouping: Grouping) -> int:
+    while not isinstance(grouping, int):
+        grouping = grouping[0]
+    return grouping
 
 
 def _matmul(left: Any, right: Any) -> Any:

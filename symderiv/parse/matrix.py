@@ -8,8 +8,9 @@ and whether the shapes fit, is for the checker to decide (`symderiv.check.matrix
 
 Grammar (lowest precedence first)::
 
-    expression := term (("+" | "-") term)*
-    term       := unary (("*" | "/" | "⊙") unary | implicit)*
+    expression := entrywise (("+" | "-") entrywise)*
+    entrywise  := term ("⊙" term)*
+    term       := unary (("*" | "/" | "@") unary | implicit)*
     unary      := ("-" | "+") unary | postfix
     postfix    := primary ("ᵀ" | "^" unary)*
     primary    := number | name | function "(" expression ("," expression)* ")"
@@ -19,6 +20,10 @@ Grammar (lowest precedence first)::
   (Hadamard) product. `*`, `·`, `×` and juxtaposition are read as a person reads them, by shape
   (`Product.by_shape`): the matrix product where the shapes allow it, else the entrywise product
   of two matrices of one shape (Ng writes `dZ * g'(Z)`); a scalar times a matrix either way.
+- Precedence: ⊙ binds looser than every other product, as the textbooks write it:
+  `σ'(z1) ⊙ W2ᵀ δ2` is `σ'(z1) ⊙ (W2ᵀ δ2)`. A run of products read by shape (`a b * c`) is
+  kept as written, left to right; the checker may group it otherwise where only another grouping
+  fits (`Product.bracketed` marks a run closed by brackets, which it never regroups across).
 - Transposes: `ᵀ`, `^T`, `.T` (NumPy's), `⊤`. A prime is never a transpose: `σ'(z)` is a
   derivative, and `a1'` is refused with the way to write a transpose.
 - Names: the plain scheme's, by layer (`W2`, `W_2`, `W₂`, `b1`, `z1`, `a1`, `delta1`, `δ1`) and
@@ -38,6 +43,7 @@ digits of a number.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -123,6 +129,7 @@ class Product(Node):
     right: Node
     entrywise: bool  # ⊙ rather than the matrix product
     by_shape: bool = False  # `*`, `·` or juxtaposition: which product the shapes allow
+    bracketed: bool = False  # written in brackets: a run of products ends here
 
 
 @dataclass(frozen=True)
@@ -295,27 +302,34 @@ class _Parser(plain.Cursor):
         return result
 
     def expression(self) -> Node:
-        result = self.term()
+        result = self.entrywise()
         while self.at_op("+", "-"):
             op = self.advance()
-            right = self.term()
+            right = self.entrywise()
             if op.text == "-":
                 right = Negate(op.position, right)
             result = Sum(result.position, result, right)
+        return result
+
+    def entrywise(self) -> Node:
+        """Terms joined by ⊙, which binds looser than the matrix product: `σ'(z) ⊙ Wᵀ δ`."""
+        result = self.term()
+        while self.at_op(HADAMARD):
+            op = self.advance()
+            result = Product(op.position, result, self.term(), True)
         return result
 
     def term(self) -> Node:
         result = self.unary()
         after_division = False
         while True:
-            if self.at_op("*", "/", HADAMARD, MATRIX_PRODUCT):
+            if self.at_op("*", "/", MATRIX_PRODUCT):
                 op = self.advance()
                 right = self.unary()
                 if op.text == "/":
                     result = Quotient(op.position, result, right)
                 else:
-                    entrywise, by_shape = op.text == HADAMARD, op.text == "*"
-                    result = Product(op.position, result, right, entrywise, by_shape)
+                    result = Product(op.position, result, right, False, op.text == "*")
                 after_division = op.text == "/"
             elif self.token.kind == "name" or self.at_op("(", "["):
                 if after_division and self.token.text in SCALAR_NAMES:
@@ -385,6 +399,8 @@ class _Parser(plain.Cursor):
                     f"{token.position + 1}",
                 )
             self.advance()
+            if isinstance(inner, Product) and inner.by_shape:
+                return dataclasses.replace(inner, bracketed=True)
             return inner
         if token.kind == "end":
             raise self.error(token.position, "expression ends too early")
