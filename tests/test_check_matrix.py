@@ -665,3 +665,18 @@ def test_check_result_of_a_matrix_answer_round_trips_through_json() -> None:
     result = check_answer(BATCH, "W2", "1/m Delta2 A1^T")
     again = type(result).from_json(json.loads(json.dumps(result.to_json())))
     assert dataclasses.asdict(again) == dataclasses.asdict(result)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["dJ_dyhat ⊙ σ'(z2) a1^T", r"\nabla_{\hat{y}} J \odot \sigma'(z^{(2)}) (a^{(1)})^\top"],
+)
+def test_entrywise_first_where_only_that_reading_multiplies(answer: str) -> None:
+    """`∇J ⊙ σ'(z) aᵀ` for ∂J/∂W: with ⊙ looser the shapes do not fit, so it is read as
+    `(∇J ⊙ σ'(z)) aᵀ`, as a person reads it."""
+    expected = expected_verdict(
+        WIDE, "W2", lambda q: had(2 * (q.Yhat - q.Y), q.fp(2, q.Z[2])) @ q.A[1].T
+    )
+    result = check_answer(WIDE, "W2", answer)
+    assert result.verdict.value == expected == "correct", result
+    assert result.read_as == "(∇ŷJ ⊙ σ'(z⁽²⁾))·(a⁽¹⁾)ᵀ"

@@ -298,8 +298,11 @@ class Reading:
     input_format: str
 
 
-def read(answer: str, fmt: str, target: Target, ctx: Context) -> Reading:
-    """The answer's tree; an equation's left side must be ∂J/∂ of the target (∂J/∂z for δ)."""
+def read(
+    answer: str, fmt: str, target: Target, ctx: Context, *, entrywise_as_product: bool = False
+) -> Reading:
+    """The answer's tree; an equation's left side must be ∂J/∂ of the target (∂J/∂z for δ).
+    `entrywise_as_product`: ⊙ as tight as the other products (`tree.parse_matrix`)."""
     if fmt not in ("auto", "plain", "latex"):
         raise SymderivError(messages.unknown_format(fmt))
     latex = fmt == "latex" or (fmt == "auto" and looks_like_latex(answer))
@@ -317,10 +320,13 @@ def read(answer: str, fmt: str, target: Target, ctx: Context) -> Reading:
         start, end = equation.right_at, equation.right_end
     text = answer[start:end]
     try:
+        tight = entrywise_as_product
         if latex:
-            node, translation = parse_matrix_latex(text)
+            node, translation = parse_matrix_latex(text, entrywise_as_product=tight)
             return Reading(node, lambda p: start + translation.source_position(p), "latex")
-        return Reading(tree.parse_matrix(text), lambda p: start + p, "plain")
+        return Reading(
+            tree.parse_matrix(text, entrywise_as_product=tight), lambda p: start + p, "plain"
+        )
     except ParseError as error:
         if (start, end) == (0, len(answer)):
             raise
@@ -396,8 +402,12 @@ def check(judge: Judge, found: Target, answer: str, fmt: str = "auto") -> CheckR
 
     builder = Builder(ctx.meanings)
     common: dict[str, Any] = {"input_format": reading.input_format}
+    other = _other_reading(answer, fmt, found, ctx)  # ⊙ as tight as the products, if it fits
+    if other is not None:
+        reading, built = other
     try:
-        built = builder.build(reading.node)
+        if other is None:
+            built = builder.build(reading.node)
     except NotUnderstood as error:
         position = reading.locate(error.node.position)
         reason = error.reason
@@ -422,6 +432,27 @@ def check(judge: Judge, found: Target, answer: str, fmt: str = "auto") -> CheckR
         return judge_values(ctx, found, reading.node, built, answer, common)
     except (SymderivError, TooLarge) as error:
         return cannot_judge(name, str(error) or say.too_large(), **common)
+
+
+def _other_reading(
+    answer: str, fmt: str, found: Target, ctx: Context
+) -> tuple[Reading, Any] | None:
+    """The answer read with ⊙ as tight as the other products, left to right, when that gives
+    the target's shape and the textbooks' reading (⊙ looser) gives no shape at all: a person
+    reads `∇J ⊙ σ'(z) aᵀ` for ∂J/∂W as `(∇J ⊙ σ'(z)) aᵀ`, the one that multiplies."""
+    if "⊙" not in answer and not any(s in answer for s in (r"\odot", r"\circ", "∘", ".*")):
+        return None
+    try:
+        Builder(ctx.meanings).build(read(answer, fmt, found, ctx).node)
+        return None  # the textbooks' reading fits: it stands
+    except (ShapeProblem, NotUnderstood, TooLarge, ParseError, SymderivError, RecursionError):
+        pass
+    try:
+        reading = read(answer, fmt, found, ctx, entrywise_as_product=True)
+        built = Builder(ctx.meanings).build(reading.node)
+    except (ShapeProblem, NotUnderstood, TooLarge, ParseError, SymderivError, RecursionError):
+        return None
+    return (reading, built) if _same_shape(ctx, built, ctx.target_shape(found)) else None
 
 
 def _read_as(ctx: Context, node: tree.Node) -> str | None:

@@ -279,19 +279,27 @@ def _read_name(text: str, i: int, tokens: list[_Token]) -> int:
 # ---------------------------------------------------------------------------- parser
 
 
-def parse_matrix(text: str) -> Node:
-    """The tree of a matrix-form answer in the plain grammar; ParseError (only) otherwise."""
+def parse_matrix(text: str, *, entrywise_as_product: bool = False) -> Node:
+    """The tree of a matrix-form answer in the plain grammar; ParseError (only) otherwise.
+
+    With `entrywise_as_product`, ⊙ binds as tightly as the other products, left to right: the
+    other reading of `δ ⊙ σ'(z) aᵀ`, `(δ ⊙ σ'(z)) aᵀ`, for where the textbooks' reading, whose
+    ⊙ binds looser, gives shapes that do not fit."""
     if not isinstance(text, str):
         raise TypeError("parse_matrix takes text")
     if len(text) > MAX_INPUT_LENGTH:
         raise ParseError(
             text, MAX_INPUT_LENGTH, f"expression longer than {MAX_INPUT_LENGTH} characters"
         )
-    return _Parser(text, _tokenize(text)).parse()
+    parser = _Parser(text, _tokenize(text))
+    parser.entrywise_as_product = entrywise_as_product
+    return parser.parse()
 
 
 class _Parser(plain.Cursor):
     """Precedence climbing over the tokens, as in the scalar grammar, building `Node`s."""
+
+    entrywise_as_product = False
 
     def parse(self) -> Node:
         if self.token.kind == "end":
@@ -323,7 +331,10 @@ class _Parser(plain.Cursor):
         result = self.unary()
         after_division = False
         while True:
-            if self.at_op("*", "/", MATRIX_PRODUCT):
+            if self.entrywise_as_product and self.at_op(HADAMARD):
+                op = self.advance()
+                result = Product(op.position, result, self.unary(), True)
+            elif self.at_op("*", "/", MATRIX_PRODUCT):
                 op = self.advance()
                 right = self.unary()
                 if op.text == "/":

@@ -52,11 +52,15 @@ def translate_matrix(text: str) -> Translation:
     return Translation(text, plain, positions)
 
 
-def parse_matrix_latex(text: str) -> tuple[Node, Translation]:
+def parse_matrix_latex(
+    text: str, *, entrywise_as_product: bool = False
+) -> tuple[Node, Translation]:
     """The tree of a LaTeX matrix answer (positions in the translation's plain text)."""
     translation = translate_matrix(text)
     try:
-        return parse_matrix(translation.plain), translation
+        return parse_matrix(translation.plain, entrywise_as_product=entrywise_as_product), (
+            translation
+        )
     except ParseError as error:
         raise ParseError(text, translation.source_position(error.position), error.reason) from None
 
