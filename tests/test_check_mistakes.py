@@ -277,3 +277,22 @@ def test_a_diagnosis_in_json_names_the_new_mistakes_by_value() -> None:
     assert data["diagnosis"]["mistake"] == "transposed_indices"
     assert data["diagnosis"]["expected"] == "δ⁽¹⁾₁·x₂"
     assert data["diagnosis"]["found"] == "δ⁽¹⁾₂·x₁"
+
+
+@pytest.mark.parametrize(
+    ("spec", "param", "answer", "words"),
+    [
+        (NetworkSpec(), "w2", "2*(yhat - y)*y*(1 - y)*a1", "the target in place of the prediction"),
+        (NetworkSpec(layers=(2, 3, 1)), "w2_1_2", "2*(yhat_1 - y_1)*y_1*(1 - y_1)*a1_2",
+         "written with ŷ₁, not with y₁"),
+        (NetworkSpec(), "w2", "delta2*w2", "wrong input: w₂ where ∂z₂/∂w₂ = a₁"),
+        (NetworkSpec(layers=(2, 3, 1)), "w2_1_2", "delta2_1*w2_1_2", "wrong input: w⁽²⁾₁₂"),
+    ],
+)  # fmt: skip
+def test_the_target_for_the_output_and_the_weight_for_its_input(
+    spec: NetworkSpec, param: str, answer: str, words: str
+) -> None:
+    assert not is_correct(spec, param, answer)
+    result = check_answer(spec, param, answer)
+    assert result.verdict is Verdict.INCORRECT
+    assert result.diagnosis is not None and words in result.diagnosis.message

@@ -235,7 +235,9 @@ class Diagnoser:
                 yield Model(Mistake.MISSING_FACTOR, others, (link,))
         for link, others in rest:
             if link.kind is FactorKind.INPUT:
-                replacements = [(Mistake.WRONG_INPUT, s) for s in candidates["inputs"]]
+                # the weight itself where its input belongs (∂z/∂w is the input, not w)
+                inputs = [gradient.parameter, *candidates["inputs"]]
+                replacements = [(Mistake.WRONG_INPUT, s) for s in inputs]
             elif link.kind is FactorKind.WEIGHT:
                 replacements = [(Mistake.WRONG_WEIGHT, s) for s in candidates["weights"]]
             else:
@@ -319,6 +321,13 @@ class Diagnoser:
             seen.add(wrong)
             at = functools.partial(_wrong_argument, link, node, argument)
             yield Model(Mistake.WRONG_ARGUMENT, product(others, wrong), (link,), wrong, at)
+        if node.layer == self.network.depth:  # y(1 − y): the target where the output belongs
+            target = self.network.targets[node.index - 1]
+            wrong = function.local_derivative_at(target, node.z)
+            if wrong not in seen and not wrong.is_number:
+                seen.add(wrong)
+                at = functools.partial(_target_for_output, link, node, target, wrong)
+                yield Model(Mistake.WRONG_ARGUMENT, product(others, wrong), (link,), wrong, at)
         for alternative, source in self.activation_alternatives(node):
             if alternative in seen:
                 continue
@@ -553,6 +562,13 @@ def _wrong_argument(link: Link, node: Node, argument: sp.Expr) -> Diagnosis:
     name = _function_name(node)
     found = messages.derivative(name, to_text(argument))
     message = messages.wrong_argument(found, link.shown, to_text(node.z), to_text(argument))
+    return Diagnosis(Mistake.WRONG_ARGUMENT, message, link.label, to_text(link.value), found)
+
+
+def _target_for_output(link: Link, node: Node, target: sp.Expr, wrong: sp.Expr) -> Diagnosis:
+    """`y(1 − y)` where `ŷ(1 − ŷ)` is meant: the target in place of the prediction."""
+    found = to_text(wrong)
+    message = messages.target_for_output(found, link.shown, to_text(target), to_text(node.a))
     return Diagnosis(Mistake.WRONG_ARGUMENT, message, link.label, to_text(link.value), found)
 
 

@@ -198,6 +198,14 @@ def wrong_argument(found: str, factor: str, z: str, argument: str) -> str:
     )
 
 
+def target_for_output(found: str, factor: str, target: str, output: str) -> str:
+    """`y(1 − y)` where `ŷ(1 − ŷ)` is meant."""
+    return (
+        f"the target in place of the prediction: {found} where {factor}; the slope is the "
+        f"output's, written with {output}, not with {target}"
+    )
+
+
 def other_activation(found: str, title: str, factor: str) -> str:
     """Another activation's derivative, as `a(1 − a)` (the sigmoid's) for ReLU's."""
     return f"wrong activation derivative: {found} (the derivative of the {title}) where {factor}"
