@@ -305,3 +305,22 @@ def test_a_chain_of_equalities_is_right_when_every_side_is(answer: str, verdict:
     assert is_correct(NetworkSpec(), "w2", "delta2*a1")  # the first side, judged without the tool
     if verdict is Verdict.INCORRECT and "delta2" in answer.replace("\\delta_2", "delta2"):
         assert result.read_as is not None and "the first side after '=' is right" in result.read_as
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        r"\delta_2 a_1 \quad \text{(chain rule)}",
+        r"\delta_2 \text{ times } a_1",
+        r"\text{(by BP4)}\ \delta_2 a_1",
+    ],
+)
+def test_a_remark_in_words_is_not_read_as_mathematics(answer: str) -> None:
+    result = check_answer(NetworkSpec(), "w2", answer)
+    assert result.verdict is Verdict.CORRECT, result.reason
+
+
+def test_a_remark_holding_commands_is_read_and_refused() -> None:
+    result = check_answer(NetworkSpec(), "w2", r"\text{(\input{/etc/passwd})} \delta_2 a_1")
+    assert result.verdict is Verdict.CANNOT_JUDGE
+    assert r"\text{...} must hold a word" in result.reason

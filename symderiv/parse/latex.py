@@ -268,7 +268,51 @@ def _tokenize(text: str, start: int, end: int) -> list[_Token]:
         else:
             tokens.append(_Token("char", char, i, i + 1))
             i += 1
-    return tokens
+    return _without_remarks(text, tokens)
+
+
+#: Commands whose words may be a remark beside the mathematics: `\text{(chain rule)}`.
+_PROSE = frozenset({"text", "textrm", "mbox"})
+
+
+def _without_remarks(text: str, tokens: list[_Token]) -> list[_Token]:
+    """The tokens with each remark in words (`\text{(by BP4)}`, `\text{ since }`) made a space:
+    words with spaces or punctuation are prose, not a name (`\text{sigmoid}` stays a name)."""
+    kept: list[_Token] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        close = _remark_end(text, tokens, index) if token.kind == "cmd" else None
+        if close is None:
+            kept.append(token)
+            index += 1
+            continue
+        kept.append(_Token("space", " ", token.start, tokens[close].end))
+        index = close + 1
+    return kept
+
+
+def _remark_end(text: str, tokens: list[_Token], index: int) -> int | None:
+    """Where the remark `tokens[index]` starts ends (its closing brace), or None if it is none."""
+    if tokens[index].text not in _PROSE:
+        return None
+    brace = index + 1
+    while brace < len(tokens) and tokens[brace].kind == "space":
+        brace += 1
+    if brace >= len(tokens) or tokens[brace].text != "{":
+        return None
+    depth = 0
+    for close in range(brace, len(tokens)):
+        depth += {"{": 1, "}": -1}.get(tokens[close].text, 0) if tokens[close].kind == "char" else 0
+        if depth == 0:
+            words = text[tokens[brace].end : tokens[close].start]
+            prose = any(not (c.isascii() and c.isalnum()) for c in words.strip()) or (
+                " " in words.strip()
+            )
+            if any(c in words for c in "\\{}$"):
+                return None  # commands inside are read (and refused) as everywhere else
+            return close if prose or words != words.strip() else None
+    return None
 
 
 def _check_sized(text: str, start: int, end: int, stop: int) -> None:
