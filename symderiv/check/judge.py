@@ -184,13 +184,13 @@ class Judge:
             return CheckResult(
                 Verdict.INCORRECT,
                 name,
-                messages.incorrect(name),
+                messages.incorrect(messages.gradient(name)),
                 diagnosis=self.diagnose(truth, evaluator, samples),
                 counterexample=self.counterexample(*confirmed),
                 **common,
             )
         if found.informative < MIN_INFORMATIVE:
-            reason = messages.mostly_zero(name, found.informative, len(samples))
+            reason = messages.mostly_zero(messages.gradient(name), found.informative, len(samples))
             return cannot_judge(name, reason, **common)
         message = messages.correct(name, len(samples), self.assuming)
         return CheckResult(Verdict.CORRECT, name, message, **common)

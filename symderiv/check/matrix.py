@@ -507,13 +507,13 @@ def judge_values(
         return CheckResult(
             Verdict.INCORRECT,
             name,
-            say.incorrect(label),
+            messages.incorrect(label),
             diagnosis=diagnosis,
             counterexample=counterexample(ctx, point, answer_values, truth_values, built),
             **common,
         )
     if informative < MIN_INFORMATIVE:
-        return cannot_judge(name, say.mostly_zero(label, informative, len(points)), **common)
+        return cannot_judge(name, messages.mostly_zero(label, informative, len(points)), **common)
     reason = say.correct(label, len(truth), len(points), ctx.judge.assuming)
     return CheckResult(Verdict.CORRECT, name, reason, **common)
 

@@ -15,19 +15,8 @@ def correct(label: str, entries: int, points: int, assuming: str = "") -> str:
     return f"equal to {label} ({every}) at {points} random points{shown}"
 
 
-def incorrect(label: str) -> str:
-    return f"the answer differs from {label}"
-
-
 def wrong_shape(label: str) -> str:
     return f"the answer's shape is not that of {label}"
-
-
-def mostly_zero(label: str, informative: int, points: int) -> str:
-    return (
-        f"{label} is 0 at all but {informative} of {points} sample points (inactive units?); "
-        "too few to judge"
-    )
 
 
 def unknown_name(name: str, network: str, known: Sequence[str]) -> str:

@@ -133,13 +133,14 @@ def correct(param: str, points: int, assuming: str = "") -> str:
     return f"equal to {gradient(param)} at {points} random points{shown}"
 
 
-def incorrect(param: str) -> str:
-    return f"the answer differs from {gradient(param)}"
+def incorrect(label: str) -> str:
+    """`label`: what was checked, as shown (`∂J/∂w₂`, `δ⁽¹⁾`)."""
+    return f"the answer differs from {label}"
 
 
-def mostly_zero(param: str, informative: int, points: int) -> str:
+def mostly_zero(label: str, informative: int, points: int) -> str:
     return (
-        f"{gradient(param)} is 0 at all but {informative} of {points} sample "
+        f"{label} is 0 at all but {informative} of {points} sample "
         "points (inactive units), too few to tell answers apart"
     )
 

@@ -25,9 +25,8 @@ import re
 from dataclasses import dataclass
 
 from symderiv.core import notation
-
-SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-SUPERSCRIPT_DIGITS = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+from symderiv.core.notation import SUBSCRIPT_DIGITS as SUBSCRIPT_DIGITS
+from symderiv.core.notation import SUPERSCRIPT_DIGITS as SUPERSCRIPT_DIGITS
 
 # Quantities that carry a layer number, and how each is written.
 LAYERED = {"w": "w", "b": "b", "z": "z", "a": "a", "delta": r"\delta"}

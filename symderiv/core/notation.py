@@ -28,6 +28,7 @@ from typing import Any
 
 from symderiv.core.errors import SpecError, did_you_mean
 
+SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 SUPERSCRIPT_DIGITS = str.maketrans("0123456789()l", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾ˡ")
 
 #: How a layer number is marked, in LaTeX and in text: (superscript, text before, text after).
@@ -101,7 +102,7 @@ class Notation:
 
     def chain_text(self, layer: int) -> str:
         if self.layers == "paren":
-            return self.shown_layer(layer).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+            return self.shown_layer(layer).translate(SUBSCRIPT_DIGITS)
         return self.mark_text(layer)
 
     # -- gradients

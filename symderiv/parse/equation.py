@@ -58,7 +58,7 @@ def split_equation(
     gradient checked, makes the advice for a wrong left side name it. With `chained`, the
     derivative may be followed by several right sides, as in notes (`∂J/∂w₂ = δ₂a₁ = …`)."""
     start, end = strip_delimiters(text) if latex else (0, len(text))
-    signs = [i for i in range(start, end) if text[i] == "=" and _depth(text, start, i) == 0]
+    signs = _signs(text, start, end)
     if not signs:
         return None
     if len(signs) > 1 and not chained:
@@ -84,12 +84,15 @@ def split_equation(
     return Equation(text, variable, left_at, right_at, right_end, tuple(more))
 
 
-def _depth(text: str, start: int, at: int) -> int:
-    """How many braces are open at `at` (counting from `start`)."""
-    depth = 0
-    for char in text[start:at]:
-        depth += {"{": 1, "}": -1}.get(char, 0)
-    return depth
+def _signs(text: str, start: int, end: int) -> list[int]:
+    """Where each `=` outside braces is, in one pass."""
+    signs, depth = [], 0
+    for i in range(start, end):
+        char = text[i]
+        depth += 1 if char == "{" else -1 if char == "}" else 0
+        if char == "=" and depth == 0:
+            signs.append(i)
+    return signs
 
 
 def _left_variable(text: str, start: int, end: int, latex: bool, parameter: str | None) -> str:

@@ -125,22 +125,8 @@ def _vector(stem: str, layer: int) -> sp.Symbol:
     return sp.Symbol(naming.layered(stem, layer))
 
 
-def _gradient(wrt: str) -> str:
-    """`∂J/∂w₂` in the notation in force, for a comment: the cost's gradient by `wrt`."""
-    written = notation.current()
-    return f"∂{written.cost}/∂{wrt}"
-
-
-def _dz(z: sp.Symbol) -> str:
-    return _gradient(to_text(z))
-
-
-def _layer(layer: int) -> str:
-    return notation.current().shown_layer(layer)
-
-
 def _sup(layer: int) -> str:
-    return notation.current().mark_text(layer)
+    return f"({layer})".translate(naming.SUPERSCRIPT_DIGITS)
 
 
 def chain_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
@@ -155,19 +141,19 @@ def chain_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
         z_text = f"{to_text(node.z)} = {to_text(node.z_definition)}"
         forward.append(stmt(node.z, node.z_definition, z_text))
         last = node.layer == network.depth
-        what = "the prediction" if last else f"activation of layer {_layer(node.layer)}"
+        what = "the prediction" if last else f"activation of layer {node.layer}"
         a_text = f"{to_text(node.a)} = {to_text(node.a_definition)}: {what}"
         forward.append(stmt(node.a, node.a_definition, a_text))
-    cost_text = (
-        f"{to_text(network.J)} = {to_text(network.cost_expression)}: the {network.cost.title}"
-    )
+    cost_text = f"J = {to_text(network.cost_expression)}: the {network.cost.title}"
     cost = stmt(network.J, network.cost_expression, cost_text)
     deltas = [
-        stmt(d.symbol, d.value, f"{to_text(d.symbol)} = {_dz(d.node.z)} = {to_text(d.value)}")
+        stmt(
+            d.symbol, d.value, f"{to_text(d.symbol)} = ∂J/∂{to_text(d.node.z)} = {to_text(d.value)}"
+        )
         for d in backprop.deltas
     ]
     gradients = [
-        stmt(g.parameter, g.value, f"{_gradient(to_text(g.parameter))} = {to_text(g.value)}")
+        stmt(g.parameter, g.value, f"∂J/∂{to_text(g.parameter)} = {to_text(g.value)}")
         for g in backprop.gradients
     ]
     cached = [network.inputs[0], network.targets[0]]
@@ -212,7 +198,6 @@ def wide_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
     network = backprop.network
     depth = network.depth
     x, y, yhat = (sp.Symbol(name) for name in ("x", "y", "yhat"))
-    delta = notation.current().delta_text
 
     def activation(layer: int) -> Function:
         return network.layers[layer - 1][0].activation
@@ -233,7 +218,7 @@ def wide_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
                 f"z{sup} = W{sup}{shown(layer - 1)} + b{sup}",
             )
         )
-        what = "the prediction" if layer == depth else f"activations of layer {_layer(layer)}"
+        what = "the prediction" if layer == depth else f"activations of layer {layer}"
         forward.append(
             Statement(
                 identifier(a(layer).name),
@@ -247,19 +232,17 @@ def wide_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
     cost = Statement(
         "J",
         f"np.sum({code(term(y, yhat), printer)})",
-        f"{to_text(network.J)} = Σ {to_text(term(y, yhat))} over the outputs: "
-        f"the {network.cost.title}",
+        f"J = Σ {to_text(term(y, yhat))} over the outputs: the {network.cost.title}",
     )
     top = activation(depth)
     dj_dyhat = network.cost.gradient((y, yhat), sp.Symbol("dJ_dyhat"))
     sup = _sup(depth)
-    top_delta_is = f"{delta}{sup} = {_gradient('z' + sup)}"
     if top.coupled:  # every ŷ_k depends on every z_j: δ = Jᵀ ∂J/∂ŷ, the Jacobian J of the layer
         top_delta = top.vector_delta_at(yhat, dj_dyhat, LayerSum)
-        top_comment = f"{top_delta_is} = J_{top.name}(z{sup})ᵀ {_gradient('ŷ')}"
+        top_comment = f"δ{sup} = ∂J/∂z{sup} = J_{top.name}(z{sup})ᵀ ∂J/∂ŷ"
     else:
         top_delta = product(dj_dyhat, top.local_derivative_at(yhat, _vector("z", depth)))
-        top_comment = f"{top_delta_is} = {_gradient('ŷ')} ⊙ {top.name}'(z{sup})"
+        top_comment = f"δ{sup} = ∂J/∂z{sup} = ∂J/∂ŷ ⊙ {top.name}'(z{sup})"
     used = set(top_delta.free_symbols)
     deltas = [
         Statement(identifier(_vector("delta", depth).name), code(top_delta, printer), top_comment)
@@ -279,8 +262,7 @@ def wide_context(backprop: Backprop, printer: CodePrinter) -> dict[str, Any]:
             Statement(
                 identifier(_vector("delta", layer).name),
                 expression,
-                f"{delta}{sup} = {_gradient('z' + sup)} = "
-                f"(W{above}ᵀ {delta}{above}) ⊙ {f.name}'(z{sup})",
+                f"δ{sup} = ∂J/∂z{sup} = (W{above}ᵀ δ{above}) ⊙ {f.name}'(z{sup})",
             )
         )
     inputs = [a(layer - 1) for layer in range(1, depth + 1)]

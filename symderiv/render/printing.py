@@ -367,6 +367,7 @@ def _symbol_text(name: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _symbol_text_in(name: str, written: notation.Notation) -> str:
+    """Cached per notation: `written` is the key only (`text_name` reads the one in force)."""
     text = naming.text_name(name)
     return text if text is not None else name
 
